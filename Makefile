@@ -1,0 +1,49 @@
+# Tiffin — live restaurant sales on Kafka, in the terminal.
+#   make demo   install what is missing, build, run the dashboard on an embedded broker
+#   make test   install what is missing, build, run every test
+#   make bench  release benchmarks (results go to BENCHMARKS.md by hand)
+#   make fuzz   run the parser fuzzer for FUZZ_SECONDS
+
+SHELL := /bin/bash
+APT_PACKAGES := librdkafka-dev libncurses-dev libssl-dev pkg-config kcat tmux python3
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+SWIFT ?= swift
+FUZZ_SECONDS ?= 60
+
+.PHONY: all deps build release demo test bench fuzz clean
+
+all: build
+
+## Installs the Debian packages that are missing (sudo only when not root).
+deps:
+	@missing=""; for p in $(APT_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "Installing:$$missing"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing >/dev/null; \
+	fi
+
+build: deps
+	$(SWIFT) build
+
+release: deps
+	$(SWIFT) build -c release
+
+demo: release
+	.build/release/dashboard --demo
+
+test: deps
+	$(SWIFT) build --build-tests
+	$(SWIFT) test
+
+bench: release
+	.build/release/Bench
+
+fuzz: deps
+	$(SWIFT) build -c release --scratch-path .build-fuzz --product ParserFuzz -Xswiftc -sanitize=fuzzer,address -Xswiftc -parse-as-library
+	mkdir -p fuzz-corpus
+	.build-fuzz/release/ParserFuzz fuzz-corpus Tests/Fuzz/seeds -max_total_time=$(FUZZ_SECONDS) -max_len=70000 -timeout=5
+
+clean:
+	rm -rf .build .build-fuzz

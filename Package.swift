@@ -1,0 +1,93 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "Tiffin",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "dashboard", targets: ["Dashboard"]),
+        .executable(name: "producer", targets: ["Producer"]),
+        .executable(name: "broker", targets: ["Broker"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
+    ],
+    targets: [
+        // System libraries, found through pkg-config.
+        .systemLibrary(
+            name: "CRdKafka", pkgConfig: "rdkafka",
+            providers: [.apt(["librdkafka-dev"])]),
+        .systemLibrary(
+            name: "CNcurses", pkgConfig: "ncursesw",
+            providers: [.apt(["libncurses-dev"])]),
+
+        // The domain, pure: bytes and numbers in, aggregates out.
+        .target(name: "Transform"),
+
+        // Swift over librdkafka: config, producer, consumer, embedded broker, log routing.
+        .target(
+            name: "Kafka",
+            dependencies: [
+                "CRdKafka",
+                .product(name: "Logging", package: "swift-log"),
+            ]),
+
+        // The terminal: screen lifecycle, frames, widgets.
+        .target(name: "Terminal", dependencies: ["CNcurses"]),
+
+        // Command-line pieces shared by the executables (Kafka flags, logging flags, exit codes).
+        .target(
+            name: "TiffinCLI",
+            dependencies: [
+                "Kafka", "Transform",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Yams", package: "Yams"),
+            ]),
+
+        .executableTarget(
+            name: "Dashboard",
+            dependencies: [
+                "Transform", "Kafka", "Terminal", "TiffinCLI",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]),
+        .executableTarget(
+            name: "Producer",
+            dependencies: [
+                "Transform", "Kafka", "TiffinCLI",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]),
+        .executableTarget(
+            name: "Broker",
+            dependencies: [
+                "Kafka", "TiffinCLI",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]),
+        // Performance harness: `make bench` (release). Ratios against references measured in
+        // the same run; results go to BENCHMARKS.md.
+        .executableTarget(
+            name: "Bench",
+            dependencies: [
+                "Transform", "Kafka", "TiffinCLI",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]),
+
+        .testTarget(name: "TransformTests", dependencies: ["Transform"]),
+        .testTarget(
+            name: "KafkaTests",
+            dependencies: [
+                "Kafka", "Transform", "TiffinCLI",
+                .product(name: "Logging", package: "swift-log"),
+            ]),
+        .testTarget(
+            name: "DashboardTests",
+            dependencies: ["Transform", "Kafka", "TiffinCLI"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

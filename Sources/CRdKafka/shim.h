@@ -1,0 +1,27 @@
+#ifndef TIFFIN_CRDKAFKA_SHIM_H
+#define TIFFIN_CRDKAFKA_SHIM_H
+// librdkafka for Swift: the two public headers (rdkafka.h must come first) plus small inline
+// helpers for the variadic calls Swift cannot import.
+#include <librdkafka/rdkafka.h>
+#include <librdkafka/rdkafka_mock.h>
+
+/// Produce one message with key, value and record timestamp (ms since the epoch; 0 = now).
+/// `rd_kafka_producev` is variadic, so Swift reaches it through this helper.
+/// The payload is copied; `opaque` comes back in the delivery report.
+static inline rd_kafka_resp_err_t tiffin_produce(rd_kafka_t *rk, const char *topic,
+                                                 int32_t partition,
+                                                 const void *key, size_t key_len,
+                                                 const void *value, size_t value_len,
+                                                 int64_t timestamp_ms, void *opaque) {
+    return rd_kafka_producev(rk,
+                             RD_KAFKA_V_TOPIC(topic),
+                             RD_KAFKA_V_PARTITION(partition),
+                             RD_KAFKA_V_KEY(key, key_len),
+                             RD_KAFKA_V_VALUE((void *)value, value_len),
+                             RD_KAFKA_V_TIMESTAMP(timestamp_ms),
+                             RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+                             RD_KAFKA_V_OPAQUE(opaque),
+                             RD_KAFKA_V_END);
+}
+
+#endif

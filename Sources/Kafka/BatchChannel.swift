@@ -1,0 +1,68 @@
+import Foundation
+
+/// A bounded hand-over from the poll thread to one reader: the poll thread blocks when the
+/// reader falls `capacity` batches behind (backpressure reaches librdkafka, which stops fetching).
+final class BatchChannel: @unchecked Sendable {
+    // Safety: every stored property is read and written only while `condition` is locked.
+    private let condition = NSCondition()
+    private var queue: [MessageBatch] = []
+    private var head = 0
+    private var closed = false
+    private let capacity: Int
+
+    init(capacity: Int) {
+        self.capacity = max(1, capacity)
+    }
+
+    /// Blocks while full. Returns false (dropping the batch) once the channel is closed.
+    func push(_ batch: MessageBatch) -> Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        while queue.count - head >= capacity && !closed { condition.wait() }
+        if closed { return false }
+        queue.append(batch)
+        condition.broadcast()
+        return true
+    }
+
+    enum Pop { case batch(MessageBatch), timedOut, closed }
+
+    /// Waits up to `timeout` seconds for a batch. After `close`, queued batches still drain.
+    func pop(timeout: Double) -> Pop {
+        condition.lock()
+        defer { condition.unlock() }
+        let deadline = Date().addingTimeInterval(timeout)
+        while queue.count == head {
+            if closed { return .closed }
+            if !condition.wait(until: deadline) {
+                if queue.count == head { return closed ? .closed : .timedOut }
+            }
+        }
+        let batch = queue[head]
+        head += 1
+        if head == queue.count {
+            queue.removeAll(keepingCapacity: true)
+            head = 0
+        }
+        condition.broadcast()
+        return .batch(batch)
+    }
+
+    /// No more pushes; a blocked pusher returns false, readers drain what is left.
+    func close() {
+        condition.lock()
+        closed = true
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    /// Closes and drops everything queued (for shutdown).
+    func discard() {
+        condition.lock()
+        closed = true
+        queue.removeAll()
+        head = 0
+        condition.broadcast()
+        condition.unlock()
+    }
+}

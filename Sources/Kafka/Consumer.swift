@@ -1,0 +1,415 @@
+import CRdKafka
+import Foundation
+import Logging
+import Synchronization
+
+/// Reads one topic on a dedicated thread and hands over batches through a bounded channel.
+///
+/// - *watch* mode assigns **every** partition itself (no shared group: every dashboard sees every
+///   order); librdkafka still wants a `group.id`, so a private one is made up and never committed.
+/// - *group* mode subscribes with a group id, so several consumers split the partitions.
+///
+/// Progress per partition tells when the consumer has *caught up*: every partition has reached
+/// the end it had when the consumer started (or reported end-of-partition since).
+public final class Consumer: Sendable {
+    public enum Mode: Sendable, Equatable {
+        case watch
+        case group(id: String)
+    }
+
+    public enum StartPosition: Sendable, Equatable {
+        case beginning
+        case end
+        /// The group's committed offsets (group mode); falls back to the beginning.
+        case stored
+        /// The first record at or after this record time (ms since the epoch), where the broker
+        /// can answer; otherwise the beginning (the caller filters by event time anyway).
+        case timestamp(milliseconds: Int64)
+    }
+
+    public struct Options: Sendable {
+        public var topic: String
+        public var mode: Mode
+        public var start: StartPosition
+        /// Stop at the high watermarks seen at start: records written later are not handed over
+        /// and the channel closes once every partition got there (watch mode only).
+        public var stopAtStartWatermarks: Bool
+        public var maxBatch: Int
+        /// Batches the reader may fall behind before the poll thread waits.
+        public var queueDepth: Int
+        /// Seconds to wait for the cluster's first answer before giving up.
+        public var timeout: Double
+
+        public init(
+            topic: String, mode: Mode = .watch, start: StartPosition = .beginning,
+            stopAtStartWatermarks: Bool = false, maxBatch: Int = 8192, queueDepth: Int = 4,
+            timeout: Double = 10
+        ) {
+            self.topic = topic
+            self.mode = mode
+            self.start = start
+            self.stopAtStartWatermarks = stopAtStartWatermarks
+            self.maxBatch = maxBatch
+            self.queueDepth = queueDepth
+            self.timeout = timeout
+        }
+    }
+
+    public struct PartitionProgress: Sendable, Equatable {
+        public var partition: Int32
+        /// Oldest and next offsets when the consumer started (-1 when unknown, in group mode).
+        public var low: Int64
+        public var high: Int64
+        /// Next offset to be handed over (-1 until known).
+        public var position: Int64
+        /// Assigned to this consumer (always true in watch mode).
+        public var assigned: Bool
+        /// Reached `high` (or librdkafka reported end-of-partition) at least once.
+        public var reachedEnd: Bool
+    }
+
+    /// How the start position was honoured.
+    public enum StartResolution: Sendable, Equatable {
+        case asRequested
+        /// The broker could not look up offsets by time; reading from the beginning instead.
+        case fellBackToBeginning(reason: String)
+    }
+
+    public enum Poll: Sendable {
+        case batch(MessageBatch)
+        case timedOut
+        /// The stream ended: stopped at the start watermarks, or `close()` was called.
+        case closed
+    }
+
+    /// librdkafka defaults this consumer starts from (any can be overridden with `-X`).
+    public static let defaults: [String: String] = [
+        "enable.partition.eof": "true",
+        "auto.offset.reset": "earliest",
+        "statistics.interval.ms": "1000",
+        "fetch.wait.max.ms": "100",
+    ]
+
+    public let options: Options
+    public let startResolution: StartResolution
+    private let loop: PollLoop
+
+    public init(config: KafkaConfig, options: Options, logger: Logger) throws {
+        var config = config
+        for (name, value) in Self.defaults { config.setIfAbsent(name, value) }
+        switch options.mode {
+        case .watch:
+            config.set("enable.auto.commit", "false", origin: "watch mode")
+            if config["group.id"] == nil {
+                let id = "tiffin-watch-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+                config.set("group.id", id, origin: "watch mode")
+            }
+        case let .group(id):
+            config.set("group.id", id, origin: "group mode")
+            if options.start == .end { config.set("auto.offset.reset", "latest", origin: "--from end") }
+        }
+        self.options = options
+        let client = try NativeClient(
+            kind: .consumer, config: config, context: ClientContext(logger: logger))
+        let brokers = config["bootstrap.servers"] ?? "?"
+        let count = try client.partitionCount(
+            topic: options.topic, timeout: options.timeout, brokers: brokers)
+
+        var progress: [PartitionProgress] = []
+        var resolution = StartResolution.asRequested
+        switch options.mode {
+        case .watch:
+            progress = try Self.watermarks(client, options, count: count, brokers: brokers)
+            let offsets: [Int64]
+            (offsets, resolution) = try Self.startOffsets(client, options, progress)
+            try Self.assign(client, topic: options.topic, offsets: offsets)
+            for i in progress.indices {
+                progress[i].position = offsets[i]
+                progress[i].reachedEnd = offsets[i] >= progress[i].high
+            }
+        case .group:
+            progress = (0..<Int32(count)).map {
+                PartitionProgress(
+                    partition: $0, low: -1, high: -1, position: -1, assigned: false,
+                    reachedEnd: false)
+            }
+            let list = rd_kafka_topic_partition_list_new(1)
+            rd_kafka_topic_partition_list_add(list, options.topic, RD_KAFKA_PARTITION_UA)
+            let err = rd_kafka_subscribe(client.handle, list)
+            rd_kafka_topic_partition_list_destroy(list)
+            guard err.isOK else { throw KafkaError.code(err) }
+        }
+        startResolution = resolution
+        if case let .fellBackToBeginning(reason) = resolution {
+            logger.notice("reading \(options.topic) from the beginning: \(reason)")
+        }
+        rd_kafka_poll_set_consumer(client.handle)
+        guard let queue = rd_kafka_queue_get_consumer(client.handle) else {
+            throw KafkaError.clientCreation("librdkafka gave no consumer queue")
+        }
+        let loop = PollLoop(client: client, queue: queue, options: options, progress: progress)
+        self.loop = loop
+        let thread = Thread { loop.run() }
+        thread.name = "tiffin-consumer-poll"
+        thread.start()
+    }
+
+    deinit {
+        loop.stop()
+    }
+
+    /// The next batch, waiting up to `timeout` seconds.
+    public func next(timeout: Double) -> Poll {
+        switch loop.channel.pop(timeout: timeout) {
+        case let .batch(batch): return .batch(batch)
+        case .timedOut: return .timedOut
+        case .closed: return .closed
+        }
+    }
+
+    public var progress: [PartitionProgress] { loop.state.withLock { $0 } }
+
+    public var isCaughtUp: Bool { loop.state.withLock { PollLoop.caughtUp($0) } }
+
+    public var health: ClientHealth { loop.client.context.health.withLock { $0 } }
+
+    /// Stops the poll thread and leaves the group; batches not yet read are dropped.
+    public func close() {
+        loop.stop()
+    }
+
+    // MARK: - Start-up (watch mode)
+
+    private static func watermarks(
+        _ client: NativeClient, _ options: Options, count: Int, brokers: String
+    ) throws -> [PartitionProgress] {
+        var result: [PartitionProgress] = []
+        for p in 0..<Int32(count) {
+            var low: Int64 = -1
+            var high: Int64 = -1
+            let err = rd_kafka_query_watermark_offsets(
+                client.handle, options.topic, p, &low, &high, Int32(options.timeout * 1000))
+            guard err.isOK else {
+                if err == RD_KAFKA_RESP_ERR__TIMED_OUT || err == RD_KAFKA_RESP_ERR__TRANSPORT {
+                    throw KafkaError.unreachable(
+                        brokers: brokers, seconds: options.timeout, detail: err.text)
+                }
+                throw KafkaError.code(err)
+            }
+            result.append(
+                PartitionProgress(
+                    partition: p, low: low, high: high, position: -1, assigned: true,
+                    reachedEnd: false))
+        }
+        return result
+    }
+
+    private static func startOffsets(
+        _ client: NativeClient, _ options: Options, _ progress: [PartitionProgress]
+    ) throws -> ([Int64], StartResolution) {
+        switch options.start {
+        case .beginning, .stored:
+            return (progress.map(\.low), .asRequested)
+        case .end:
+            return (progress.map(\.high), .asRequested)
+        case let .timestamp(ms):
+            let found = try offsetsForTimes(client, options, progress, milliseconds: ms)
+            // -1 means "no record at or after that time" on a real broker, but the embedded
+            // broker answers -1 for everything. Ask for time 0 on a partition that has data: a
+            // real broker returns its first offset there, the embedded one -1 again.
+            if let withData = progress.firstIndex(where: { $0.high > $0.low }), found[withData] < 0 {
+                let probe = try offsetsForTimes(client, options, progress, milliseconds: 0)
+                if probe[withData] < 0 {
+                    return (
+                        progress.map(\.low),
+                        .fellBackToBeginning(
+                            reason: "the broker cannot look up offsets by time "
+                                + "(offsets_for_times answered -1)")
+                    )
+                }
+            }
+            return (zip(found, progress).map { $0 < 0 ? $1.high : $0 }, .asRequested)
+        }
+    }
+
+    private static func offsetsForTimes(
+        _ client: NativeClient, _ options: Options, _ progress: [PartitionProgress],
+        milliseconds: Int64
+    ) throws -> [Int64] {
+        let list = rd_kafka_topic_partition_list_new(Int32(progress.count))!
+        defer { rd_kafka_topic_partition_list_destroy(list) }
+        for p in progress {
+            rd_kafka_topic_partition_list_add(list, options.topic, p.partition).pointee.offset =
+                milliseconds
+        }
+        let err = rd_kafka_offsets_for_times(client.handle, list, Int32(options.timeout * 1000))
+        guard err.isOK else { throw KafkaError.code(err) }
+        var result = [Int64](repeating: -1, count: progress.count)
+        for i in 0..<Int(list.pointee.cnt) {
+            let e = list.pointee.elems[i]
+            if e.err.isOK, Int(e.partition) < result.count { result[Int(e.partition)] = e.offset }
+        }
+        return result
+    }
+
+    private static func assign(_ client: NativeClient, topic: String, offsets: [Int64]) throws {
+        let list = rd_kafka_topic_partition_list_new(Int32(offsets.count))!
+        defer { rd_kafka_topic_partition_list_destroy(list) }
+        for (p, offset) in offsets.enumerated() {
+            rd_kafka_topic_partition_list_add(list, topic, Int32(p)).pointee.offset = offset
+        }
+        let err = rd_kafka_assign(client.handle, list)
+        guard err.isOK else { throw KafkaError.code(err) }
+    }
+}
+
+/// The poll thread's side of a consumer: the only code that calls librdkafka's consume functions.
+private final class PollLoop: Sendable {
+    let client: NativeClient
+    let channel: BatchChannel
+    let state: Mutex<[Consumer.PartitionProgress]>
+    private let queue: QueueHandle
+    private let options: Consumer.Options
+    private let running = Atomic<Bool>(true)
+    private let finished = Atomic<Bool>(false)
+    private let stopped = Atomic<Bool>(false)
+
+    private struct QueueHandle: @unchecked Sendable {
+        // Safety: rd_kafka_queue_t is thread-safe; destroyed once, after the poll thread ended.
+        let pointer: OpaquePointer
+    }
+
+    init(
+        client: NativeClient, queue: OpaquePointer, options: Consumer.Options,
+        progress: [Consumer.PartitionProgress]
+    ) {
+        self.client = client
+        self.queue = QueueHandle(pointer: queue)
+        self.options = options
+        self.state = Mutex(progress)
+        self.channel = BatchChannel(capacity: options.queueDepth)
+    }
+
+    deinit {
+        rd_kafka_queue_destroy(queue.pointer)
+    }
+
+    /// Ends the poll thread (waiting for it) and closes the consumer. Safe to call twice.
+    func stop() {
+        guard !stopped.exchange(true, ordering: .acquiringAndReleasing) else { return }
+        running.store(false, ordering: .releasing)
+        channel.discard()
+        while !finished.load(ordering: .acquiring) { usleep(1_000) }
+        rd_kafka_consumer_close(client.handle)
+    }
+
+    static func caughtUp(_ progress: [Consumer.PartitionProgress]) -> Bool {
+        let relevant = progress.filter(\.assigned)
+        return !relevant.isEmpty && relevant.allSatisfy(\.reachedEnd)
+    }
+
+
+    func run() {
+        defer { finished.store(true, ordering: .releasing) }
+        let capacity = max(1, options.maxBatch)
+        let messages = UnsafeMutablePointer<UnsafeMutablePointer<rd_kafka_message_t>?>
+            .allocate(capacity: capacity)
+        defer { messages.deallocate() }
+        var progress = state.withLock { $0 }
+        var wasCaughtUp = PollLoop.caughtUp(progress)
+        var lastAssignmentCheck = Date.distantPast
+        if wasCaughtUp, options.stopAtStartWatermarks {
+            var batch = MessageBatch()
+            batch.caughtUp = true
+            _ = channel.push(batch)
+            channel.close()
+            return
+        }
+        let bounded = options.stopAtStartWatermarks && options.mode == .watch
+        let batchMode = options.mode == .watch
+
+        while running.load(ordering: .relaxed) {
+            var count = 0
+            if batchMode {
+                let n = rd_kafka_consume_batch_queue(queue.pointer, 100, messages, capacity)
+                count = max(0, n)
+            } else {
+                // Group mode: consumer_poll is safe across rebalances in librdkafka 2.0.
+                var timeout: Int32 = 100
+                while count < capacity, let m = rd_kafka_consumer_poll(client.handle, timeout) {
+                    messages[count] = m
+                    count += 1
+                    timeout = 0
+                }
+            }
+            var batch = MessageBatch(reservingBytes: count * 256, records: count)
+            var traffic = false
+            for i in 0..<count {
+                guard let pointer = messages[i] else { continue }
+                let m = pointer.pointee
+                let p = Int(m.partition)
+                if m.err.isOK {
+                    traffic = true
+                    if p < progress.count {
+                        if bounded && m.offset >= progress[p].high {
+                            progress[p].reachedEnd = true
+                            rd_kafka_message_destroy(pointer)
+                            continue
+                        }
+                        progress[p].position = m.offset + 1
+                        if progress[p].high >= 0 && progress[p].position >= progress[p].high {
+                            progress[p].reachedEnd = true
+                        }
+                    }
+                    var type = RD_KAFKA_TIMESTAMP_NOT_AVAILABLE
+                    let ts = rd_kafka_message_timestamp(pointer, &type)
+                    batch.append(
+                        partition: m.partition, offset: m.offset, timestamp: ts,
+                        value: m.payload.map { UnsafeRawBufferPointer(start: $0, count: m.len) },
+                        key: m.key.map { UnsafeRawBufferPointer(start: $0, count: m.key_len) })
+                } else if m.err == RD_KAFKA_RESP_ERR__PARTITION_EOF {
+                    traffic = true
+                    if p < progress.count {
+                        progress[p].reachedEnd = true
+                        progress[p].position = m.offset
+                    }
+                } else {
+                    let text = String(cString: rd_kafka_message_errstr(pointer))
+                    client.context.handleError(m.err, reason: text)
+                }
+                rd_kafka_message_destroy(pointer)
+            }
+            if traffic { client.context.noteTraffic() }
+            if !batchMode, Date().timeIntervalSince(lastAssignmentCheck) > 0.5 {
+                lastAssignmentCheck = Date()
+                markAssignment(&progress)
+            }
+            let caughtUp = PollLoop.caughtUp(progress)
+            state.withLock { $0 = progress }
+            batch.caughtUp = caughtUp
+            if !batch.isEmpty || caughtUp != wasCaughtUp {
+                wasCaughtUp = caughtUp
+                if !channel.push(batch) { break }
+            }
+            if bounded && caughtUp {
+                channel.close()
+                break
+            }
+        }
+    }
+
+    private func markAssignment(_ progress: inout [Consumer.PartitionProgress]) {
+        var list: UnsafeMutablePointer<rd_kafka_topic_partition_list_t>?
+        guard rd_kafka_assignment(client.handle, &list).isOK, let list else { return }
+        defer { rd_kafka_topic_partition_list_destroy(list) }
+        var assigned = Set<Int32>()
+        for i in 0..<Int(list.pointee.cnt) { assigned.insert(list.pointee.elems[i].partition) }
+        for i in progress.indices {
+            let now = assigned.contains(progress[i].partition)
+            if now != progress[i].assigned {
+                progress[i].assigned = now
+                progress[i].reachedEnd = false
+            }
+        }
+    }
+}

@@ -1,0 +1,136 @@
+import CRdKafka
+import Foundation
+
+/// librdkafka client properties, gathered in kcat's order of precedence:
+/// built-in defaults, then a properties file (`-F`), then the TLS shortcuts, then each `-X key=value`.
+/// A later source overrides an earlier one; every value remembers where it came from so an error
+/// can say "`-X fetch.wait.max.ms` (from -X) was rejected: …".
+public struct KafkaConfig: Sendable, Equatable {
+    public struct Property: Sendable, Equatable {
+        public var name: String
+        public var value: String
+        /// Where the value came from: "default", "-X", "ca.properties:3", "--ca".
+        public var origin: String
+    }
+
+    private var properties: [String: Property] = [:]
+    private var order: [String] = []
+
+    public init(defaults: [String: String] = [:]) {
+        for (name, value) in defaults.sorted(by: { $0.key < $1.key }) {
+            set(name, value, origin: "default")
+        }
+    }
+
+    public subscript(name: String) -> String? { properties[name]?.value }
+
+    public func origin(of name: String) -> String? { properties[name]?.origin }
+
+    /// All properties in the order they were first set.
+    public var all: [Property] { order.compactMap { properties[$0] } }
+
+    public mutating func set(_ name: String, _ value: String, origin: String = "-X") {
+        if properties[name] == nil { order.append(name) }
+        properties[name] = Property(name: name, value: value, origin: origin)
+    }
+
+    /// Sets only when no value is present yet (for defaults an executable adds late).
+    public mutating func setIfAbsent(_ name: String, _ value: String) {
+        if properties[name] == nil { set(name, value, origin: "default") }
+    }
+
+    /// Applies one `key=value` assignment as given to `-X`.
+    public mutating func apply(assignment: String, origin: String = "-X") throws {
+        guard let (name, value) = Self.split(assignment) else {
+            throw KafkaError.invalidProperty(
+                name: assignment, source: origin,
+                reason: "expected key=value, for example -X fetch.wait.max.ms=50")
+        }
+        set(name, value, origin: origin)
+    }
+
+    /// Reads a kcat-style properties file: `key=value` lines, `#` comments, blank lines.
+    public mutating func merge(propertiesFile path: String) throws {
+        let text: String
+        do {
+            text = try String(contentsOfFile: path, encoding: .utf8)
+        } catch {
+            let reason = FileManager.default.fileExists(atPath: path)
+                ? "not readable as UTF-8 text" : "no such file"
+            throw KafkaError.propertiesFile(path: path, line: nil, reason: reason)
+        }
+        try merge(propertiesText: text, path: path)
+    }
+
+    /// Parses properties-file text; `path` names the file in errors and origins.
+    public mutating func merge(propertiesText text: String, path: String) throws {
+        let name = (path as NSString).lastPathComponent
+        for (index, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            let line = raw.trimmingCharacters(in: .whitespacesAndNewlines)
+            if line.isEmpty || line.hasPrefix("#") { continue }
+            guard let (key, value) = Self.split(line) else {
+                throw KafkaError.propertiesFile(
+                    path: path, line: index + 1,
+                    reason: "expected key=value, found '\(line.prefix(60))'")
+            }
+            set(key, value, origin: "\(name):\(index + 1)")
+        }
+    }
+
+    /// The seed's Aiven files: `--ca ca.pem --cert service.cert --key service.key`.
+    public mutating func useTLS(ca: String?, certificate: String?, key: String?) {
+        guard ca != nil || certificate != nil || key != nil else { return }
+        set("security.protocol", "ssl", origin: "--ca/--cert/--key")
+        if let ca { set("ssl.ca.location", ca, origin: "--ca") }
+        if let certificate { set("ssl.certificate.location", certificate, origin: "--cert") }
+        if let key { set("ssl.key.location", key, origin: "--key") }
+    }
+
+    /// Properties whose values are never printed or logged.
+    public static func isSecret(_ name: String) -> Bool {
+        let lower = name.lowercased()
+        return lower.contains("password") || lower.contains("secret")
+            || lower.hasPrefix("ssl.key.") || lower.hasPrefix("sasl.oauthbearer.config")
+            || lower == "ssl_key" || lower.hasPrefix("ssl.keystore.")
+    }
+
+    /// `name=value` lines safe to show: secret values become `[redacted]`.
+    public var redactedLines: [String] {
+        all.map { "\($0.name)=\(Self.isSecret($0.name) ? "[redacted]" : $0.value)" }
+    }
+
+    /// Checks every property against librdkafka without creating a client.
+    public func validate() throws {
+        let conf = try makeNativeConf()
+        rd_kafka_conf_destroy(conf)
+    }
+
+    /// A fresh `rd_kafka_conf_t` holding every property; the caller owns it.
+    func makeNativeConf() throws -> OpaquePointer {
+        guard let conf = rd_kafka_conf_new() else {
+            throw KafkaError.clientCreation("out of memory")
+        }
+        var buffer = [CChar](repeating: 0, count: 512)
+        for property in all {
+            let result = rd_kafka_conf_set(conf, property.name, property.value, &buffer, buffer.count)
+            if result != RD_KAFKA_CONF_OK {
+                rd_kafka_conf_destroy(conf)
+                var reason = String(cBuffer: buffer)
+                if Self.isSecret(property.name), !property.value.isEmpty {
+                    reason = reason.replacingOccurrences(of: property.value, with: "[redacted]")
+                }
+                throw KafkaError.invalidProperty(
+                    name: property.name, source: "from \(property.origin)", reason: reason)
+            }
+        }
+        return conf
+    }
+
+    private static func split(_ assignment: some StringProtocol) -> (String, String)? {
+        guard let eq = assignment.firstIndex(of: "=") else { return nil }
+        let name = assignment[..<eq].trimmingCharacters(in: .whitespaces)
+        let value = assignment[assignment.index(after: eq)...].trimmingCharacters(in: .whitespaces)
+        guard !name.isEmpty else { return nil }
+        return (name, value)
+    }
+}

@@ -1,0 +1,65 @@
+import CRdKafka
+
+/// Everything that can go wrong talking to Kafka, as sentences a person can act on.
+public enum KafkaError: Error, Equatable, Sendable, CustomStringConvertible {
+    /// A configuration property was rejected by librdkafka (unknown name, bad value).
+    case invalidProperty(name: String, source: String, reason: String)
+    /// A properties file could not be read or has a malformed line.
+    case propertiesFile(path: String, line: Int?, reason: String)
+    /// librdkafka refused to create a client (for example an unreadable certificate).
+    case clientCreation(String)
+    /// The cluster could not be reached within the time allowed.
+    case unreachable(brokers: String, seconds: Double, detail: String)
+    /// The topic does not exist on the cluster.
+    case unknownTopic(String)
+    /// Any other error librdkafka reported, with its code and message.
+    case broker(code: Int32, message: String)
+    /// The producer could not deliver everything within the time allowed.
+    case flushTimedOut(outstanding: Int)
+    /// The local producer queue stayed full for too long.
+    case queueFull
+
+    public var description: String {
+        switch self {
+        case let .invalidProperty(name, source, reason):
+            return "Kafka property '\(name)' (\(source)) was rejected: \(reason)"
+        case let .propertiesFile(path, line, reason):
+            if let line { return "\(path):\(line): \(reason)" }
+            return "cannot read properties file \(path): \(reason)"
+        case let .clientCreation(message):
+            return "cannot create the Kafka client: \(message)"
+        case let .unreachable(brokers, seconds, detail):
+            let secs = seconds == seconds.rounded() ? String(Int(seconds)) : String(seconds)
+            return "cannot reach Kafka at \(brokers) within \(secs) s (\(detail)); "
+                + "check the address with -b, or start one with `broker`"
+        case let .unknownTopic(topic):
+            return "topic '\(topic)' does not exist on the cluster; check the name with -t "
+                + "(list topics with `kcat -b ADDR -L`)"
+        case let .broker(code, message):
+            return "Kafka error \(code): \(message)"
+        case let .flushTimedOut(outstanding):
+            return "\(outstanding) message(s) were not acknowledged by Kafka in time"
+        case .queueFull:
+            return "the local producer queue stayed full; Kafka is not keeping up"
+        }
+    }
+
+    /// Wraps a librdkafka response code with librdkafka's own text.
+    static func code(_ err: rd_kafka_resp_err_t) -> KafkaError {
+        .broker(code: err.rawValue, message: String(cString: rd_kafka_err2str(err)))
+    }
+}
+
+extension rd_kafka_resp_err_t {
+    static let ok = RD_KAFKA_RESP_ERR_NO_ERROR
+    var isOK: Bool { self == RD_KAFKA_RESP_ERR_NO_ERROR }
+    var text: String { String(cString: rd_kafka_err2str(self)) }
+}
+
+extension String {
+    /// Text from a NUL-terminated C buffer that librdkafka filled.
+    init(cBuffer buffer: [CChar]) {
+        let end = buffer.firstIndex(of: 0) ?? buffer.count
+        self = String(decoding: buffer[..<end].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+}

@@ -1,0 +1,213 @@
+import CRdKafka
+import Foundation
+import Logging
+import Synchronization
+
+/// What librdkafka's callbacks reach through the client's opaque pointer: the logger, the
+/// connection state and, for producers, the delivery handler. It outlives the handle it serves.
+final class ClientContext: Sendable {
+    let logger: Logger
+    let health = Mutex(ClientHealth())
+    let onDelivery: (@Sendable (DeliveryReport) -> Void)?
+    /// Messages handed to librdkafka and not yet reported (producers only).
+    let outstanding = Atomic<Int>(0)
+    let delivered = Atomic<Int>(0)
+    let failed = Atomic<Int>(0)
+
+    init(logger: Logger, onDelivery: (@Sendable (DeliveryReport) -> Void)? = nil) {
+        self.logger = logger
+        self.onDelivery = onDelivery
+    }
+
+    static func from(_ rk: OpaquePointer?) -> ClientContext? {
+        guard let rk, let raw = rd_kafka_opaque(rk) else { return nil }
+        return Unmanaged<ClientContext>.fromOpaque(raw).takeUnretainedValue()
+    }
+
+    /// Data or a metadata answer arrived: whatever was down is evidently back.
+    func noteTraffic() {
+        health.withLock { health in
+            if health.state != .connected { health.transition(to: .connected) }
+        }
+    }
+
+    func handleError(_ err: rd_kafka_resp_err_t, reason: String) {
+        let logger = self.logger
+        health.withLock { health in
+            switch err {
+            case RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN:
+                health.transition(to: .allBrokersDown)
+            case RD_KAFKA_RESP_ERR__TRANSPORT:
+                // One connection dropped; statistics (or the all-down error) tell how many remain.
+                health.record(.brokerDown(reason))
+            default:
+                health.record(.error(reason))
+            }
+        }
+        logger.warning("librdkafka: \(reason)", metadata: ["code": "\(err.rawValue)"])
+    }
+
+    /// Reads broker states from librdkafka's statistics JSON (at most once a second).
+    func handleStatistics(_ json: UnsafeRawBufferPointer) {
+        guard
+            let object = try? JSONSerialization.jsonObject(with: Data(json)) as? [String: Any],
+            let brokers = object["brokers"] as? [String: Any]
+        else { return }
+        var learned: [String] = []
+        var configured: [String] = []
+        for case let broker as [String: Any] in brokers.values {
+            guard let state = broker["state"] as? String else { continue }
+            switch broker["source"] as? String {
+            case "learned": learned.append(state)
+            case "configured": configured.append(state)
+            default: break
+            }
+        }
+        let states = learned.isEmpty ? configured : learned
+        let up = states.filter { $0 == "UP" }.count
+        let down = states.filter { ["DOWN", "CONNECT", "TRY_CONNECT"].contains($0) }.count
+        health.withLock { health in
+            if up > 0 && down == 0 {
+                health.transition(to: .connected)
+            } else if up == 0 && down > 0 {
+                health.transition(to: .allBrokersDown)
+            } else if up > 0 && down > 0 {
+                health.transition(to: .degraded(down: down, of: up + down))
+            }
+        }
+    }
+
+    func handleThrottle(broker: String, milliseconds: Int) {
+        health.withLock { health in
+            health.throttleMilliseconds = milliseconds
+            if milliseconds > 0 { health.record(.throttled(broker: broker, milliseconds: milliseconds)) }
+        }
+    }
+}
+
+/// An owned `rd_kafka_t`, destroyed exactly once when the owner goes away.
+final class NativeClient: @unchecked Sendable {
+    // Safety: librdkafka handles are thread-safe; the pointer itself never changes.
+    let handle: OpaquePointer
+    let context: ClientContext
+    private let retained: Unmanaged<ClientContext>
+
+    enum Kind { case producer, consumer }
+
+    init(kind: Kind, config: KafkaConfig, context: ClientContext) throws {
+        let conf = try config.makeNativeConf()
+        self.context = context
+        // The handle keeps a raw pointer to the context; keep it alive until the handle is gone.
+        retained = Unmanaged.passRetained(context)
+        rd_kafka_conf_set_opaque(conf, retained.toOpaque())
+        Self.installCallbacks(conf, producer: kind == .producer)
+
+        var buffer = [CChar](repeating: 0, count: 512)
+        let type = kind == .producer ? RD_KAFKA_PRODUCER : RD_KAFKA_CONSUMER
+        guard let rk = rd_kafka_new(type, conf, &buffer, buffer.count) else {
+            // On failure the configuration is still ours to free.
+            rd_kafka_conf_destroy(conf)
+            retained.release()
+            throw KafkaError.clientCreation(String(cBuffer: buffer))
+        }
+        handle = rk
+    }
+
+    deinit {
+        rd_kafka_destroy(handle)
+        retained.release()
+    }
+
+    var name: String { String(cString: rd_kafka_name(handle)) }
+
+    private static func installCallbacks(_ conf: OpaquePointer, producer: Bool) {
+        rd_kafka_conf_set_log_cb(conf) { rk, level, facility, message in
+            guard let context = ClientContext.from(rk) else { return }
+            let text = message.map { String(cString: $0) } ?? ""
+            let fac = facility.map { String(cString: $0) } ?? ""
+            let swiftLevel: Logger.Level
+            switch level {
+            case ...2: swiftLevel = .critical
+            case 3: swiftLevel = .error
+            case 4: swiftLevel = .warning
+            case 5: swiftLevel = .notice
+            case 6: swiftLevel = .info
+            default: swiftLevel = .debug
+            }
+            context.logger.log(level: swiftLevel, "\(fac): \(text)")
+        }
+        rd_kafka_conf_set_error_cb(conf) { rk, err, reason, _ in
+            guard let context = ClientContext.from(rk) else { return }
+            context.handleError(
+                rd_kafka_resp_err_t(err), reason: reason.map { String(cString: $0) } ?? "")
+        }
+        rd_kafka_conf_set_stats_cb(conf) { rk, json, length, _ in
+            guard let context = ClientContext.from(rk), let json else { return 0 }
+            context.handleStatistics(UnsafeRawBufferPointer(start: json, count: length))
+            return 0
+        }
+        rd_kafka_conf_set_throttle_cb(conf) { rk, brokerName, _, throttle, _ in
+            guard let context = ClientContext.from(rk) else { return }
+            context.handleThrottle(
+                broker: brokerName.map { String(cString: $0) } ?? "?", milliseconds: Int(throttle))
+        }
+        if producer {
+            rd_kafka_conf_set_dr_msg_cb(conf) { rk, message, _ in
+                guard let context = ClientContext.from(rk), let message else { return }
+                let m = message.pointee
+                let report = DeliveryReport(
+                    id: UInt64(UInt(bitPattern: m._private)),
+                    partition: m.partition, offset: m.offset,
+                    error: m.err.isOK ? nil : m.err.text)
+                context.outstanding.subtract(1, ordering: .relaxed)
+                if m.err.isOK {
+                    context.delivered.add(1, ordering: .relaxed)
+                } else {
+                    context.failed.add(1, ordering: .relaxed)
+                    context.logger.error("delivery failed: \(m.err.text)")
+                }
+                context.onDelivery?(report)
+            }
+        }
+    }
+
+    /// Partition count of `topic`, or an error that says why the cluster did not answer.
+    func partitionCount(topic: String, timeout: Double, brokers: String) throws -> Int {
+        guard let rkt = rd_kafka_topic_new(handle, topic, nil) else {
+            throw KafkaError.code(rd_kafka_last_error())
+        }
+        defer { rd_kafka_topic_destroy(rkt) }
+        var metadata: UnsafePointer<rd_kafka_metadata>?
+        let err = rd_kafka_metadata(handle, 0, rkt, &metadata, Int32(timeout * 1000))
+        guard err.isOK, let metadata else {
+            if err == RD_KAFKA_RESP_ERR__TIMED_OUT || err == RD_KAFKA_RESP_ERR__TRANSPORT {
+                let last = context.health.withLock { $0.lastError }
+                throw KafkaError.unreachable(
+                    brokers: brokers, seconds: timeout, detail: last ?? err.text)
+            }
+            throw KafkaError.code(err)
+        }
+        defer { rd_kafka_metadata_destroy(metadata) }
+        context.noteTraffic()
+        let md = metadata.pointee
+        guard md.topic_cnt >= 1 else { throw KafkaError.unknownTopic(topic) }
+        let t = md.topics[0]
+        if t.err == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART || t.err == RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC
+            || (t.err.isOK && t.partition_cnt == 0)
+        {
+            throw KafkaError.unknownTopic(topic)
+        }
+        guard t.err.isOK else { throw KafkaError.code(t.err) }
+        return Int(t.partition_cnt)
+    }
+}
+
+/// What librdkafka said about one produced message.
+public struct DeliveryReport: Sendable, Equatable {
+    /// The id `Producer.send` returned for the message.
+    public var id: UInt64
+    public var partition: Int32
+    public var offset: Int64
+    /// nil when the message is safely stored on the cluster.
+    public var error: String?
+}

@@ -1,0 +1,143 @@
+import CRdKafka
+import Foundation
+import Logging
+import Synchronization
+
+/// An idempotent Kafka producer (`enable.idempotence=true`, `acks=all`).
+///
+/// `send` copies the message into librdkafka's queue and returns an id; a background thread
+/// serves delivery reports, which reach `onDelivery` with that id. `flush` waits for all of them.
+public final class Producer: Sendable {
+    private let client: NativeClient
+    private let nextID = Atomic<UInt64>(1)
+    private let poller: DeliveryPoller
+
+    /// librdkafka defaults this producer starts from (any can be overridden with `-X`).
+    public static let defaults: [String: String] = [
+        "enable.idempotence": "true",
+        "acks": "all",
+        "linger.ms": "5",
+        "statistics.interval.ms": "1000",
+    ]
+
+    public init(
+        config: KafkaConfig, logger: Logger,
+        onDelivery: (@Sendable (DeliveryReport) -> Void)? = nil
+    ) throws {
+        var config = config
+        for (name, value) in Self.defaults { config.setIfAbsent(name, value) }
+        client = try NativeClient(
+            kind: .producer, config: config,
+            context: ClientContext(logger: logger, onDelivery: onDelivery))
+        poller = DeliveryPoller(client: client)
+    }
+
+    deinit {
+        poller.stop()
+    }
+
+    /// Queues one message. `timestamp` is the record time in milliseconds since the epoch
+    /// (nil: now). Waits up to `queueFullTimeout` seconds while librdkafka's queue is full.
+    @discardableResult
+    public func send(
+        topic: String, key: [UInt8]? = nil, value: UnsafeRawBufferPointer,
+        timestamp: Int64? = nil, partition: Int32? = nil, queueFullTimeout: Double = 30
+    ) throws -> UInt64 {
+        let id = nextID.wrappingAdd(1, ordering: .relaxed).oldValue
+        let opaque = UnsafeMutableRawPointer(bitPattern: UInt(id))
+        let deadline = Date().addingTimeInterval(queueFullTimeout)
+        client.context.outstanding.add(1, ordering: .relaxed)
+        while true {
+            let err: rd_kafka_resp_err_t
+            if let key {
+                err = key.withUnsafeBytes { k in
+                    tiffin_produce(
+                        client.handle, topic, partition ?? RD_KAFKA_PARTITION_UA,
+                        k.baseAddress, k.count, value.baseAddress, value.count,
+                        timestamp ?? 0, opaque)
+                }
+            } else {
+                err = tiffin_produce(
+                    client.handle, topic, partition ?? RD_KAFKA_PARTITION_UA,
+                    nil, 0, value.baseAddress, value.count, timestamp ?? 0, opaque)
+            }
+            if err.isOK { return id }
+            if err == RD_KAFKA_RESP_ERR__QUEUE_FULL, Date() < deadline {
+                rd_kafka_poll(client.handle, 10)
+                continue
+            }
+            client.context.outstanding.subtract(1, ordering: .relaxed)
+            throw err == RD_KAFKA_RESP_ERR__QUEUE_FULL ? KafkaError.queueFull : KafkaError.code(err)
+        }
+    }
+
+    /// Convenience for byte arrays.
+    @discardableResult
+    public func send(
+        topic: String, key: [UInt8]? = nil, value: [UInt8], timestamp: Int64? = nil,
+        partition: Int32? = nil
+    ) throws -> UInt64 {
+        try value.withUnsafeBytes {
+            try send(topic: topic, key: key, value: $0, timestamp: timestamp, partition: partition)
+        }
+    }
+
+    /// Waits until every queued message is acknowledged or failed.
+    public func flush(timeout: Double) throws {
+        let err = rd_kafka_flush(client.handle, Int32(timeout * 1000))
+        if err == RD_KAFKA_RESP_ERR__TIMED_OUT {
+            throw KafkaError.flushTimedOut(outstanding: Int(rd_kafka_outq_len(client.handle)))
+        }
+        if !err.isOK { throw KafkaError.code(err) }
+    }
+
+    /// Messages handed to `send` and not yet reported delivered or failed.
+    public var outstanding: Int { client.context.outstanding.load(ordering: .relaxed) }
+    public var deliveredCount: Int { client.context.delivered.load(ordering: .relaxed) }
+    public var failedCount: Int { client.context.failed.load(ordering: .relaxed) }
+    public var health: ClientHealth { client.context.health.withLock { $0 } }
+
+    /// Waits up to `timeout` seconds for the cluster to answer a metadata request for `topic`,
+    /// so a caller can fail early with a clear sentence instead of queueing into the void.
+    public func checkTopic(_ topic: String, timeout: Double) throws -> Int {
+        try client.partitionCount(
+            topic: topic, timeout: timeout, brokers: client.brokersDescription)
+    }
+}
+
+/// Serves delivery reports and client callbacks on its own thread until stopped.
+private final class DeliveryPoller: Sendable {
+    private let client: NativeClient
+    private let running = Atomic<Bool>(true)
+    private let finished = Atomic<Bool>(false)
+
+    init(client: NativeClient) {
+        self.client = client
+        let thread = Thread { [self] in
+            while running.load(ordering: .relaxed) { rd_kafka_poll(client.handle, 100) }
+            finished.store(true, ordering: .releasing)
+        }
+        thread.name = "tiffin-producer-poll"
+        thread.start()
+    }
+
+    /// Waits for the thread (it wakes every 100 ms) so it never polls a freed handle.
+    func stop() {
+        guard running.exchange(false, ordering: .acquiringAndReleasing) else { return }
+        while !finished.load(ordering: .acquiring) { usleep(1_000) }
+    }
+}
+
+extension NativeClient {
+    /// `bootstrap.servers` as configured, for error messages.
+    var brokersDescription: String {
+        var size = 512
+        var buffer = [CChar](repeating: 0, count: size)
+        // The configuration is not retained on the handle in a readable form, so ask librdkafka.
+        guard let conf = rd_kafka_conf(handle) else { return "?" }
+        if rd_kafka_conf_get(conf, "bootstrap.servers", &buffer, &size) == RD_KAFKA_CONF_OK {
+            return String(cBuffer: buffer)
+        }
+        return "?"
+    }
+}

@@ -1,0 +1,73 @@
+import ArgumentParser
+import Kafka
+
+/// The Kafka flags every executable shares, in kcat's spelling.
+public struct KafkaOptions: ParsableArguments {
+    @Option(name: .customShort("b"), help: ArgumentHelp(
+        "Bootstrap broker(s), host:port[,host:port…].", valueName: "brokers"))
+    public var brokers: String?
+
+    @Option(name: .customShort("t"), help: "Topic with the orders.")
+    public var topic: String = "restaurant-sales"
+
+    @Option(name: .customShort("X"), help: ArgumentHelp(
+        "Any librdkafka property, as key=value (repeatable; overrides -F).", valueName: "key=value"))
+    public var properties: [String] = []
+
+    @Option(name: .customShort("F"), help: ArgumentHelp(
+        "Properties file: key=value lines, # comments (kcat's -F).", valueName: "file"))
+    public var propertiesFile: String?
+
+    @Option(name: .customLong("ca"), help: ArgumentHelp(
+        "CA certificate (PEM) for TLS, e.g. Aiven's ca.pem.", valueName: "file"))
+    public var caFile: String?
+
+    @Option(name: .customLong("cert"), help: ArgumentHelp(
+        "Client certificate (PEM), e.g. service.cert.", valueName: "file"))
+    public var certificateFile: String?
+
+    @Option(name: .customLong("key"), help: ArgumentHelp(
+        "Client private key (PEM), e.g. service.key.", valueName: "file"))
+    public var keyFile: String?
+
+    public init() {}
+
+    public func validate() throws {
+        if topic.isEmpty { throw ValidationError("-t needs a topic name") }
+        for assignment in properties where !assignment.contains("=") {
+            throw ValidationError("-X \(assignment): expected key=value, e.g. -X fetch.wait.max.ms=50")
+        }
+        for (flag, path) in [("--ca", caFile), ("--cert", certificateFile), ("--key", keyFile)] {
+            if let path, !isReadableFile(path) {
+                throw ValidationError("\(flag) \(path): no readable file there")
+            }
+        }
+    }
+
+    /// Builds the client configuration: defaults < -F file < --ca/--cert/--key < -X < -b.
+    /// Every property is checked by librdkafka here, so mistakes surface before anything starts.
+    public func makeConfig(defaults: [String: String] = [:], requireBrokers: Bool = true) throws
+        -> KafkaConfig
+    {
+        var config = KafkaConfig(defaults: defaults)
+        if let propertiesFile { try config.merge(propertiesFile: propertiesFile) }
+        config.useTLS(ca: caFile, certificate: certificateFile, key: keyFile)
+        for assignment in properties { try config.apply(assignment: assignment) }
+        if let brokers { config.set("bootstrap.servers", brokers, origin: "-b") }
+        if requireBrokers, (config["bootstrap.servers"] ?? "").isEmpty {
+            throw ValidationError(
+                "no Kafka broker given: pass -b HOST:PORT (or run `broker` for a local one, "
+                    + "or `make demo`)")
+        }
+        try config.validate()
+        return config
+    }
+}
+
+func isReadableFile(_ path: String) -> Bool {
+    var isDirectory: ObjCBool = false
+    return FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory)
+        && !isDirectory.boolValue && FileManager.default.isReadableFile(atPath: path)
+}
+
+import Foundation

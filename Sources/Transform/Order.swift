@@ -1,0 +1,83 @@
+/// A valid order, materialised (the ingest path works on `ParsedOrder` and builds these only
+/// for the recent-orders list, tests and tools).
+public struct Order: Sendable, Hashable {
+    public struct Line: Sendable, Hashable {
+        public var name: String
+        public var quantity: Int64
+        public var price: Int64
+
+        public init(name: String, quantity: Int64, price: Int64) {
+            self.name = name
+            self.quantity = quantity
+            self.price = price
+        }
+    }
+
+    public var orderID: Int64
+    public var tableID: String
+    public var customers: Int64
+    /// Upper-case, one of the allowed modes.
+    public var paymentMode: String
+    public var items: [Line]
+    public var amount: Int64
+    /// Event time, Unix seconds.
+    public var timestamp: Int64
+
+    public init(
+        orderID: Int64, tableID: String, customers: Int64, paymentMode: String, items: [Line],
+        amount: Int64, timestamp: Int64
+    ) {
+        self.orderID = orderID
+        self.tableID = tableID
+        self.customers = customers
+        self.paymentMode = paymentMode
+        self.items = items
+        self.amount = amount
+        self.timestamp = timestamp
+    }
+
+    /// The order as the till sends it (SEMANTICS.md §1), keys in the original producer's order.
+    public var json: String {
+        var out = JSONWriter()
+        out.beginObject()
+        out.key("order_id"); out.integer(orderID)
+        out.key("table_id"); out.string(tableID)
+        out.key("customer_per_order"); out.integer(customers)
+        out.key("payment_mode"); out.string(paymentMode)
+        out.key("items")
+        out.beginArray()
+        for line in items {
+            out.beginObject()
+            out.key("name"); out.string(line.name)
+            out.key("quantity"); out.integer(line.quantity)
+            out.key("price"); out.integer(line.price)
+            out.endObject()
+        }
+        out.endArray()
+        out.key("amount"); out.integer(amount)
+        out.key("timestamp"); out.integer(timestamp)
+        out.endObject()
+        return out.text
+    }
+}
+
+extension OrderParser {
+    /// Materialises the last parsed record as an `Order` (call only after it passed the rules).
+    public func materialize(
+        from record: UnsafeRawBufferPointer, paymentModes: [String]
+    ) -> Order {
+        let o = order
+        return Order(
+            orderID: o.orderID.integer,
+            tableID: string(o.tableID.text, in: record),
+            customers: o.customers.integer,
+            paymentMode: o.paymentIndex >= 0 ? paymentModes[o.paymentIndex] : "",
+            items: o.items.map {
+                Order.Line(
+                    name: string($0.name.text, in: record), quantity: $0.quantity.integer,
+                    price: $0.price.integer)
+            },
+            amount: o.amount.integer,
+            timestamp: o.timestamp.integer)
+    }
+}

@@ -1,0 +1,109 @@
+/// An immutable picture of the day, taken from `SalesState` between batches. The UI and the
+/// `--json` / `--once` outputs read only this.
+public struct Snapshot: Sendable, Equatable {
+    public struct ItemTotal: Sendable, Equatable {
+        public var name: String
+        public var quantity: Int64
+        public var revenue: Int64
+        public var onMenu: Bool
+    }
+
+    public struct ModeTotal: Sendable, Equatable {
+        public var mode: String
+        public var orders: Int64
+        public var revenue: Int64
+        /// Share of the day's orders, 0…100.
+        public var share: Double
+    }
+
+    public struct MinuteTotal: Sendable, Equatable {
+        public var orders: Int64 = 0
+        public var revenue: Int64 = 0
+    }
+
+    public var day: LocalDay
+    public var timeZone: String
+    public var orders: Int64
+    public var revenue: Int64
+    public var customers: Int64
+    /// Every dish sold today, most sold first (ties by name); menu dishes not sold are absent.
+    public var items: [ItemTotal]
+    /// Every allowed mode, in configuration order, zeros included.
+    public var paymentModes: [ModeTotal]
+    /// 1440 local minutes, index `hh * 60 + mm`.
+    public var minutes: [MinuteTotal]
+    public var rejected: [RejectionReason: Int]
+    public var warnings: [OrderWarning: Int]
+    public var duplicates: Int
+    public var outsideDay: Int
+    /// Kept orders that arrived after their minute had closed (event-time watermark).
+    public var late: Int
+    /// Newest event time first.
+    public var recent: [Order]
+    /// Newest event time among the day's orders.
+    public var latestEvent: Int64?
+    /// Records looked at, whatever became of them.
+    public var records: Int
+    /// Order ids the dedupe set could not remember (it was full); 0 in any normal day.
+    public var untrackedIDs: Int
+
+    public var rejectedTotal: Int { rejected.values.reduce(0, +) }
+
+    /// The `--json` object of SEMANTICS.md §6: every reason and warning present, only non-empty
+    /// items, payment modes and minutes.
+    public var json: String {
+        var out = JSONWriter()
+        out.beginObject()
+        out.key("day"); out.string(day.description)
+        out.key("tz"); out.string(timeZone)
+        out.key("orders"); out.integer(orders)
+        out.key("revenue"); out.integer(revenue)
+        out.key("customers"); out.integer(customers)
+        out.key("items")
+        out.beginObject()
+        for item in items where item.quantity > 0 {
+            out.key(item.name)
+            out.beginObject()
+            out.key("quantity"); out.integer(item.quantity)
+            out.key("revenue"); out.integer(item.revenue)
+            out.endObject()
+        }
+        out.endObject()
+        out.key("payment_modes")
+        out.beginObject()
+        for mode in paymentModes where mode.orders > 0 {
+            out.key(mode.mode)
+            out.beginObject()
+            out.key("orders"); out.integer(mode.orders)
+            out.key("revenue"); out.integer(mode.revenue)
+            out.endObject()
+        }
+        out.endObject()
+        out.key("minutes")
+        out.beginObject()
+        for (minute, total) in minutes.enumerated() where total.orders > 0 {
+            out.key(DayWindow.label(minute: minute))
+            out.beginObject()
+            out.key("orders"); out.integer(total.orders)
+            out.key("revenue"); out.integer(total.revenue)
+            out.endObject()
+        }
+        out.endObject()
+        out.key("rejected")
+        out.beginObject()
+        for reason in RejectionReason.allCases {
+            out.key(reason.rawValue); out.integer(Int64(rejected[reason] ?? 0))
+        }
+        out.endObject()
+        out.key("warnings")
+        out.beginObject()
+        for warning in OrderWarning.allCases {
+            out.key(warning.rawValue); out.integer(Int64(warnings[warning] ?? 0))
+        }
+        out.endObject()
+        out.key("duplicates"); out.integer(Int64(duplicates))
+        out.key("outside_day"); out.integer(Int64(outsideDay))
+        out.endObject()
+        return out.text
+    }
+}
