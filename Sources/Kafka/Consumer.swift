@@ -140,9 +140,6 @@ public final class Consumer: Sendable {
             guard err.isOK else { throw KafkaError.code(err) }
         }
         startResolution = resolution
-        if case let .fellBackToBeginning(reason) = resolution {
-            logger.notice("reading \(options.topic) from the beginning: \(reason)")
-        }
         rd_kafka_poll_set_consumer(client.handle)
         guard let queue = rd_kafka_queue_get_consumer(client.handle) else {
             throw KafkaError.clientCreation("librdkafka gave no consumer queue")

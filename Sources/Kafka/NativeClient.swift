@@ -172,13 +172,11 @@ final class NativeClient: @unchecked Sendable {
     }
 
     /// Partition count of `topic`, or an error that says why the cluster did not answer.
+    /// Asks for every topic's metadata: naming the topic in the request would let a broker
+    /// with auto-creation (the embedded one) create a misspelt topic instead of saying so.
     func partitionCount(topic: String, timeout: Double, brokers: String) throws -> Int {
-        guard let rkt = rd_kafka_topic_new(handle, topic, nil) else {
-            throw KafkaError.code(rd_kafka_last_error())
-        }
-        defer { rd_kafka_topic_destroy(rkt) }
         var metadata: UnsafePointer<rd_kafka_metadata>?
-        let err = rd_kafka_metadata(handle, 0, rkt, &metadata, Int32(timeout * 1000))
+        let err = rd_kafka_metadata(handle, 1, nil, &metadata, Int32(timeout * 1000))
         guard err.isOK, let metadata else {
             if err == RD_KAFKA_RESP_ERR__TIMED_OUT || err == RD_KAFKA_RESP_ERR__TRANSPORT {
                 let last = context.health.withLock { $0.lastError }
@@ -190,15 +188,16 @@ final class NativeClient: @unchecked Sendable {
         defer { rd_kafka_metadata_destroy(metadata) }
         context.noteTraffic()
         let md = metadata.pointee
-        guard md.topic_cnt >= 1 else { throw KafkaError.unknownTopic(topic) }
-        let t = md.topics[0]
-        if t.err == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART || t.err == RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC
-            || (t.err.isOK && t.partition_cnt == 0)
-        {
-            throw KafkaError.unknownTopic(topic)
+        for i in 0..<Int(md.topic_cnt) {
+            let t = md.topics[i]
+            guard String(cString: t.topic) == topic else { continue }
+            if t.err == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART || t.partition_cnt == 0 {
+                throw KafkaError.unknownTopic(topic)
+            }
+            guard t.err.isOK else { throw KafkaError.code(t.err) }
+            return Int(t.partition_cnt)
         }
-        guard t.err.isOK else { throw KafkaError.code(t.err) }
-        return Int(t.partition_cnt)
+        throw KafkaError.unknownTopic(topic)
     }
 }
 

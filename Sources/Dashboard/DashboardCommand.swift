@@ -1,0 +1,171 @@
+import ArgumentParser
+import Foundation
+import Kafka
+import Logging
+import TiffinCLI
+import Transform
+
+/// Where to start reading the topic.
+enum StartChoice: String, ExpressibleByArgument, CaseIterable {
+    case beginning, end, today, stored
+}
+
+@main
+struct DashboardCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "dashboard",
+        abstract: "Live restaurant sales from a Kafka topic.",
+        discussion: """
+            Reads every partition of the topic (no consumer group unless --group), checks and \
+            counts each order, and shows the day's sales. --json and --once read up to the end \
+            the topic had at start, print one report and exit. Logs go to \
+            ~/.local/state/tiffin/dashboard.log (--log-file).
+
+            Examples:
+              dashboard --demo
+              dashboard -b 127.0.0.1:9092 --from beginning --json --tz Asia/Kolkata
+              dashboard -b kafka.example.com:12345 --ca ca.pem --cert service.cert --key service.key --once
+            """)
+
+    @OptionGroup(title: "Kafka") var kafka: KafkaOptions
+
+    @Option(help: "Where to start: beginning, end, today (start of the day less an hour), stored (group offsets).")
+    var from: StartChoice = .today
+
+    @Flag(help: "Stop once every partition reached the end it had at start (implied by --json and --once).")
+    var untilCaughtUp = false
+
+    @Flag(help: "Print the day's snapshot as one JSON object and exit.")
+    var json = false
+
+    @Flag(help: "Print the day's report as plain text and exit.")
+    var once = false
+
+    @Option(help: ArgumentHelp("The day to show (default: today in --tz).", valueName: "YYYY-MM-DD"))
+    var day: String?
+
+    @Option(help: ArgumentHelp("IANA time zone of the day (default: this machine's).", valueName: "zone"))
+    var tz: String?
+
+    @Option(help: ArgumentHelp("Seconds to wait for Kafka before giving up.", valueName: "seconds"))
+    var timeout: Double = 10
+
+    @Option(help: ArgumentHelp("Consume as this consumer group (scale-out) instead of reading every partition.", valueName: "id"))
+    var group: String?
+
+    @Option(name: .customLong("menu"), help: ArgumentHelp("Restaurant configuration (YAML: menu, payment_modes, tables).", valueName: "file"))
+    var menuFile: String?
+
+    @Option(help: ArgumentHelp("Append rejected records, with their reasons, to this file (JSON lines).", valueName: "file"))
+    var quarantine: String?
+
+    @Flag(help: "Run on an embedded Kafka broker with simulated orders (no cluster needed).")
+    var demo = false
+
+    @OptionGroup(title: "Logging") var log: LogOptions
+
+    static func main() { Runner.main(Self.self) }
+
+    func validate() throws {
+        if json && once { throw ValidationError("--json and --once each print one report; choose one") }
+        if let day, LocalDay(day) == nil {
+            throw ValidationError("--day \(day): expected a date as YYYY-MM-DD, e.g. 2026-11-20")
+        }
+        if let tz, TimeZone(identifier: tz) == nil {
+            throw ValidationError("--tz \(tz): not an IANA time zone (try Asia/Kolkata or UTC)")
+        }
+        guard timeout > 0 && timeout <= 3600 else {
+            throw ValidationError("--timeout \(timeout): expected 0 to 3600 seconds")
+        }
+        if demo && kafka.brokers != nil {
+            throw ValidationError("--demo runs its own broker; leave out -b")
+        }
+        if from == .stored && group == nil {
+            throw ValidationError("--from stored needs --group (stored offsets belong to a group)")
+        }
+    }
+
+    var headless: Bool { json || once }
+
+    func run() throws {
+        Signals.block()
+        let logger = try log.bootstrap(label: "dashboard", defaultPath: LogOptions.defaultFile(for: "dashboard"))
+        let restaurant = try menuFile.map(RestaurantFile.load) ?? .seed
+        let zone = tz.flatMap(TimeZone.init(identifier:)) ?? TimeZone.current
+        let now = Int64(Date().timeIntervalSince1970)
+        let window = day.flatMap(LocalDay.init).map { DayWindow(day: $0, zone: zone) }
+            ?? DayWindow.containing(now, zone: zone)
+
+        var demoCluster: Demo?
+        var config: KafkaConfig
+        if demo {
+            demoCluster = try Demo(topic: kafka.topic, window: window, restaurant: restaurant, logger: logger)
+            config = try kafka.makeConfig(requireBrokers: false)
+            config.set("bootstrap.servers", demoCluster!.broker.bootstrapServers, origin: "--demo")
+        } else {
+            config = try kafka.makeConfig()
+        }
+
+        let start: Consumer.StartPosition
+        switch from {
+        case .beginning: start = .beginning
+        case .end: start = .end
+        case .stored: start = .stored
+        case .today: start = .timestamp(milliseconds: (window.start - 3600) * 1000)
+        }
+        let options = Consumer.Options(
+            topic: kafka.topic, mode: group.map { .group(id: $0) } ?? .watch, start: start,
+            stopAtStartWatermarks: headless || untilCaughtUp, timeout: timeout)
+        logger.info("reading \(kafka.topic) from \(config["bootstrap.servers"] ?? "?") for \(window.day) in \(zone.identifier)")
+        let consumer = try Consumer(config: config, options: options, logger: logger)
+        if case let .fellBackToBeginning(reason) = consumer.startResolution {
+            logger.notice("--from today: \(reason); reading from the beginning and keeping only the day's orders")
+        }
+        var ingest = Ingest(
+            consumer: consumer, state: SalesState(window: window, restaurant: restaurant),
+            quarantine: try quarantine.map { path in
+                do { return try Quarantine(path: path) } catch {
+                    throw ValidationError("--quarantine \(path): cannot write there")
+                }
+            },
+            logger: logger)
+
+        if headless || untilCaughtUp {
+            try ingest.untilCaughtUp(stallLimit: max(timeout, 5))
+            ingest.quarantine?.flush()
+            let snapshot = ingest.state.snapshot()
+            if json {
+                writeStandardOutput(snapshot.json + "\n")
+            } else {
+                writeStandardOutput(Report().render(snapshot, topic: kafka.topic))
+            }
+            consumer.close()
+            return
+        }
+        try live(&ingest, demo: demoCluster)
+    }
+
+    /// Until the full-screen view lands: a plain-text report every few seconds.
+    private func live(_ ingest: inout Ingest, demo: Demo?) throws {
+        writeStandardError(
+            "dashboard: the full-screen view is not built yet; printing a report every 5 s "
+                + "(Ctrl-C to stop)\n")
+        var lastReport = Date.distantPast
+        while Signals.pending() == nil {
+            if case let .batch(batch) = ingest.consumer.next(timeout: 0.25) { ingest.apply(batch) }
+            let now = Int64(Date().timeIntervalSince1970)
+            let today = DayWindow.containing(now, zone: ingest.state.window.zone)
+            if day == nil && today.day > ingest.state.window.day { ingest.state.roll(to: today) }
+            if Date().timeIntervalSince(lastReport) >= 5 {
+                lastReport = Date()
+                let health = ingest.consumer.health
+                writeStandardOutput(
+                    "\n── \(health.state) · \(ingest.consumer.isCaughtUp ? "caught up" : "catching up") ──\n"
+                        + Report().render(ingest.state.snapshot(), topic: kafka.topic))
+            }
+        }
+        ingest.quarantine?.flush()
+        ingest.consumer.close()
+        withExtendedLifetime(demo) {}
+    }
+}

@@ -1,0 +1,64 @@
+import Foundation
+import Kafka
+import Logging
+import TiffinCLI
+import Transform
+
+/// Moves batches from the consumer into the one `SalesState` (the single writer).
+struct Ingest {
+    let consumer: Consumer
+    var state: SalesState
+    var quarantine: Quarantine?
+    let logger: Logger
+
+    /// Applies one batch. The consumer's clock (for the timestamp rule) is read once per batch.
+    mutating func apply(_ batch: MessageBatch) {
+        let now = Int64(Date().timeIntervalSince1970)
+        batch.forEach { record, value in
+            let outcome = state.ingest(value, now: now)
+            if case let .rejected(reason) = outcome, let quarantine {
+                quarantine.keep(value, reason: reason, record: record)
+            }
+        }
+    }
+
+    /// Reads until every partition reached the end it had at start; gives up with a clear error
+    /// when nothing arrives for `stallLimit` seconds before that.
+    mutating func untilCaughtUp(stallLimit: Double) throws {
+        var lastProgress = Date()
+        while true {
+            if let signal = Signals.pending() {
+                throw ExitSignal(signal: signal)
+            }
+            switch consumer.next(timeout: 0.25) {
+            case let .batch(batch):
+                apply(batch)
+                if !batch.isEmpty { lastProgress = Date() }
+                if batch.caughtUp && consumer.options.stopAtStartWatermarks { return }
+            case .closed:
+                return
+            case .timedOut:
+                if Date().timeIntervalSince(lastProgress) > stallLimit {
+                    let health = consumer.health
+                    throw StallError(seconds: stallLimit, state: health.state, lastError: health.lastError)
+                }
+            }
+        }
+    }
+}
+
+struct StallError: Error, CustomStringConvertible {
+    var seconds: Double
+    var state: ConnectionState
+    var lastError: String?
+
+    var description: String {
+        "no data from Kafka for \(Int(seconds)) s before catching up (\(state)"
+            + (lastError.map { "; \($0)" } ?? "") + "); try a longer --timeout or check the broker"
+    }
+}
+
+struct ExitSignal: Error, CustomStringConvertible {
+    var signal: Int32
+    var description: String { "stopped by signal \(signal)" }
+}

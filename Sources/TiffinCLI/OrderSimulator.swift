@@ -1,0 +1,94 @@
+import Foundation
+import Kafka
+import Logging
+import Synchronization
+import Transform
+
+/// Sends plausible orders to Kafka: a backfill of the day so far (so a demo starts with a full
+/// screen) and then a steady live stream on its own thread, with a small share of faulty records.
+public final class OrderSimulator: Sendable {
+    public struct Settings: Sendable {
+        public var topic = "restaurant-sales"
+        /// Live orders per second.
+        public var rate = 2.0
+        /// Share of faulty records (duplicates, truncations, unknown modes…), 0…1.
+        public var faultRate = 0.02
+        public var seed: UInt64 = UInt64(Date().timeIntervalSince1970)
+        public var restaurant = Restaurant.seed
+
+        public init() {}
+    }
+
+    private let producer: Producer
+    private let settings: Settings
+    private let generator: Mutex<OrderGenerator>
+    private let running = Atomic<Bool>(false)
+    private let finished = Atomic<Bool>(true)
+    private let sentCount = Atomic<Int>(0)
+    private let logger: Logger
+
+    public init(producer: Producer, settings: Settings, logger: Logger) {
+        self.producer = producer
+        self.settings = settings
+        self.logger = logger
+        // Ids from the clock, so restarts against the same topic do not collide.
+        let firstID = Int64(Date().timeIntervalSince1970 * 1000) % (Int64(1) << 52)
+        generator = Mutex(
+            OrderGenerator(restaurant: settings.restaurant, seed: settings.seed, firstOrderID: firstID))
+    }
+
+    public var sent: Int { sentCount.load(ordering: .relaxed) }
+
+    /// Sends `count` orders with event times spread evenly over `from..<to` (Unix seconds).
+    public func backfill(count: Int, from: Int64, to: Int64) throws {
+        guard count > 0, to > from else { return }
+        let step = Double(to - from) / Double(count)
+        for i in 0..<count {
+            let t = from + Int64(Double(i) * step)
+            try send(at: t)
+        }
+        try producer.flush(timeout: 30)
+    }
+
+    /// Sends one order with event time `timestamp`.
+    public func send(at timestamp: Int64) throws {
+        let record = generator.withLock { $0.nextRecord(at: timestamp, faultRate: settings.faultRate) }
+        let key = Array(String(sentCount.load(ordering: .relaxed)).utf8)
+        try producer.send(topic: settings.topic, key: key, value: record, timestamp: timestamp * 1000)
+        sentCount.add(1, ordering: .relaxed)
+    }
+
+    /// Starts the live stream (event time = now) on its own thread.
+    public func start() {
+        guard !running.exchange(true, ordering: .acquiringAndReleasing) else { return }
+        finished.store(false, ordering: .releasing)
+        let thread = Thread { [self] in
+            defer { finished.store(true, ordering: .releasing) }
+            var random = SplitMix64(seed: settings.seed ^ 0x5EED)
+            while running.load(ordering: .relaxed) {
+                // Exponential gaps: orders arrive in little bursts, like at a real till.
+                let gap = -log(max(1e-9, 1 - random.nextUnit())) / max(settings.rate, 0.001)
+                var remaining = min(gap, 5.0)
+                while remaining > 0, running.load(ordering: .relaxed) {
+                    let slice = min(remaining, 0.1)
+                    Thread.sleep(forTimeInterval: slice)
+                    remaining -= slice
+                }
+                guard running.load(ordering: .relaxed) else { break }
+                do {
+                    try send(at: Int64(Date().timeIntervalSince1970))
+                } catch {
+                    logger.warning("simulator could not send an order: \(error)")
+                    Thread.sleep(forTimeInterval: 1)
+                }
+            }
+        }
+        thread.name = "tiffin-simulator"
+        thread.start()
+    }
+
+    public func stop() {
+        guard running.exchange(false, ordering: .acquiringAndReleasing) else { return }
+        while !finished.load(ordering: .acquiring) { usleep(2_000) }
+    }
+}

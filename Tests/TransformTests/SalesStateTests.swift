@@ -1,0 +1,158 @@
+import Foundation
+import Testing
+@testable import Transform
+
+@Suite struct SalesStateTests {
+    let now = referenceTime + 3600
+
+    @Test func aReferenceOrderIsCountedEverywhere() {
+        var state = kolkataState()
+        #expect(state.ingest(Array(referenceOrder.utf8), now: now) == .accepted)
+        let s = state.snapshot()
+        #expect(s.day.description == "2025-11-25")
+        #expect(s.orders == 1 && s.revenue == 155 && s.customers == 2)
+        #expect(s.items.map(\.name) == ["Masala Dosa", "Coffee"])
+        #expect(s.items[0].quantity == 2 && s.items[0].revenue == 140)
+        #expect(s.paymentModes.first { $0.mode == "UPI" }?.orders == 1)
+        #expect(s.paymentModes.first { $0.mode == "UPI" }?.share == 100)
+        #expect(s.minutes[14 * 60].orders == 1 && s.minutes[14 * 60].revenue == 155)
+        #expect(s.recent.first?.tableID == "T3")
+        #expect(s.recent.first?.items.count == 2)
+    }
+
+    @Test func duplicatesAreIgnoredWhateverTheirContent() {
+        var state = kolkataState()
+        #expect(state.ingest(Array(referenceOrder.utf8), now: now) == .accepted)
+        let other = order(customers: "9", paymentMode: #""CASH""#)
+        #expect(state.ingest(Array(other.utf8), now: now) == .duplicate)
+        let s = state.snapshot()
+        #expect(s.orders == 1 && s.customers == 2 && s.duplicates == 1)
+        #expect(s.paymentModes.first { $0.mode == "CASH" }?.orders == 0)
+    }
+
+    @Test func rejectedRecordsDoNotReserveTheirID() {
+        var state = kolkataState()
+        #expect(state.ingest(Array(order(amount: "1").utf8), now: now) == .rejected(.amountMismatch))
+        #expect(state.ingest(Array(referenceOrder.utf8), now: now) == .accepted)
+        #expect(state.snapshot().duplicates == 0)
+    }
+
+    @Test func anOrderOutsideTheDayStillReservesItsID() {
+        var state = kolkataState()
+        let yesterday = order(timestamp: String(referenceTime - 86_400))
+        #expect(state.ingest(Array(yesterday.utf8), now: now) == .outsideDay)
+        #expect(state.ingest(Array(referenceOrder.utf8), now: now) == .duplicate)
+        let s = state.snapshot()
+        #expect(s.outsideDay == 1 && s.duplicates == 1 && s.orders == 0)
+    }
+
+    @Test func warningsAreCountedPerItemLineAndTheOrderKept() {
+        var state = kolkataState()
+        let items = #"[{"name": "Tea", "quantity": 2, "price": 12}, {"name": "Filter Coffee", "quantity": 1, "price": 30}, {"name": "Filter Coffee", "quantity": 1, "price": 30}, {"name": "Idli", "quantity": 1, "price": 40}]"#
+        #expect(state.ingest(Array(order(items: items, amount: "124").utf8), now: now) == .accepted)
+        let s = state.snapshot()
+        #expect(s.warnings[.unknownItem] == 2)
+        #expect(s.warnings[.priceMismatch] == 1)
+        #expect(s.revenue == 124)
+        let coffee = s.items.first { $0.name == "Filter Coffee" }
+        #expect(coffee?.quantity == 2 && coffee?.revenue == 60 && coffee?.onMenu == false)
+        #expect(s.items.first { $0.name == "Tea" }?.revenue == 24)
+    }
+
+    @Test func rejectedRecordsCountOnlyUnderTheirReason() {
+        var state = kolkataState()
+        state.ingest(Array(order(paymentMode: #""BTC""#).utf8), now: now)
+        state.ingest(Array("{".utf8), now: now)
+        let s = state.snapshot()
+        #expect(s.rejected[.unknownPaymentMode] == 1 && s.rejected[.malformedJSON] == 1)
+        #expect(s.orders == 0 && s.duplicates == 0 && s.outsideDay == 0 && s.items.isEmpty)
+        #expect(s.records == 2)
+    }
+
+    @Test func paymentModesAreReportedUpperCase() {
+        var state = kolkataState()
+        state.ingest(Array(order(paymentMode: #""cAsH""#).utf8), now: now)
+        #expect(state.snapshot().paymentModes.first { $0.mode == "CASH" }?.orders == 1)
+        #expect(state.snapshot().recent.first?.paymentMode == "CASH")
+    }
+
+    @Test func lateOrdersAreCountedAndStillAggregated() {
+        var state = kolkataState()
+        state.ingest(Array(order(orderID: "1", timestamp: String(referenceTime + 600)).utf8), now: now)
+        // 14:09:20 is in the minute 14:09, which closes at 14:10:00 + 60 s of grace: in time.
+        state.ingest(Array(order(orderID: "2", timestamp: String(referenceTime + 560)).utf8), now: now)
+        // 14:00:00: its minute closed long before the newest event (14:10:00).
+        state.ingest(Array(order(orderID: "3", timestamp: String(referenceTime)).utf8), now: now)
+        let s = state.snapshot()
+        #expect(s.late == 1)
+        #expect(s.orders == 3)
+    }
+
+    @Test func recentOrdersAreNewestFirstAndBounded() {
+        var limits = SalesState.Limits()
+        limits.recentOrders = 3
+        var state = kolkataState(limits: limits)
+        for (id, offset) in [(1, 50), (2, 10), (3, 40), (4, 30), (5, 20)] {
+            state.ingest(Array(order(orderID: String(id), timestamp: String(referenceTime + Int64(offset))).utf8), now: now)
+        }
+        #expect(state.snapshot().recent.map(\.orderID) == [1, 3, 4])
+    }
+
+    @Test func aNewDayResetsTotalsButRemembersYesterdaysIDs() {
+        var state = kolkataState()
+        state.ingest(Array(referenceOrder.utf8), now: now)
+        let tomorrow = DayWindow.containing(referenceTime + 86_400, zone: kolkata)
+        state.roll(to: tomorrow)
+        #expect(state.snapshot().orders == 0)
+        #expect(state.snapshot().day.description == "2025-11-26")
+        let again = order(timestamp: String(referenceTime + 86_400))
+        #expect(state.ingest(Array(again.utf8), now: now + 86_400) == .duplicate)
+    }
+
+    @Test func theJSONSnapshotHasEveryReasonAndOnlyNonEmptyEntries() throws {
+        var state = kolkataState()
+        state.ingest(Array(referenceOrder.utf8), now: now)
+        let json = state.snapshot().json
+        let object = try #require(
+            try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any])
+        #expect(object["day"] as? String == "2025-11-25")
+        #expect(object["tz"] as? String == "Asia/Kolkata")
+        #expect(object["revenue"] as? Int == 155)
+        let rejected = try #require(object["rejected"] as? [String: Int])
+        #expect(Set(rejected.keys) == Set(RejectionReason.allCases.map(\.rawValue)))
+        let warnings = try #require(object["warnings"] as? [String: Int])
+        #expect(Set(warnings.keys) == ["unknown_item", "price_mismatch"])
+        let items = try #require(object["items"] as? [String: [String: Int]])
+        #expect(items == ["Masala Dosa": ["quantity": 2, "revenue": 140], "Coffee": ["quantity": 1, "revenue": 15]])
+        #expect(object["payment_modes"] as? [String: [String: Int]] == ["UPI": ["orders": 1, "revenue": 155]])
+        #expect(object["minutes"] as? [String: [String: Int]] == ["14:00": ["orders": 1, "revenue": 155]])
+        #expect(object["duplicates"] as? Int == 0 && object["outside_day"] as? Int == 0)
+    }
+
+    @Test func anEmptyDayIsAllZeros() throws {
+        let json = kolkataState().snapshot().json
+        #expect(json.contains(#""items":{}"#) && json.contains(#""minutes":{}"#))
+        #expect(json.contains(#""payment_modes":{}"#) && json.contains(#""orders":0"#))
+    }
+
+    @Test func dishNamesAreEscapedInJSON() throws {
+        var state = kolkataState()
+        let items = #"[{"name": "Dosa \"Special\"\n\\ \u0001", "quantity": 1, "price": 10}]"#
+        state.ingest(Array(order(items: items, amount: "10").utf8), now: now)
+        let object = try JSONSerialization.jsonObject(with: Data(state.snapshot().json.utf8)) as? [String: Any]
+        let names = (object?["items"] as? [String: Any])?.keys.map { $0 }
+        #expect(names == ["Dosa \"Special\"\n\\ \u{01}"])
+    }
+
+    @Test func theDedupeSetIsBounded() {
+        var limits = SalesState.Limits()
+        limits.orderIDs = 100
+        var state = kolkataState(limits: limits)
+        for id in 1...150 {
+            state.ingest(Array(order(orderID: String(id)).utf8), now: now)
+        }
+        let s = state.snapshot()
+        #expect(s.orders == 150)
+        #expect(s.untrackedIDs == 50)
+    }
+}
