@@ -371,8 +371,8 @@ private final class PollLoop: Sendable {
                         progress[p].position = m.offset
                     }
                 } else {
-                    let text = String(cString: rd_kafka_message_errstr(pointer))
-                    client.context.handleError(m.err, reason: text)
+                    let text = rd_kafka_message_errstr(pointer).map { String(cString: $0) }
+                    client.context.handleError(m.err, reason: text ?? m.err.text)
                 }
                 rd_kafka_message_destroy(pointer)
             }

@@ -1,0 +1,94 @@
+import Foundation
+import Kafka
+import Logging
+
+/// librdkafka is chatty; tests keep only errors, on standard error.
+let quietLogger = Logger(label: "test") { label in
+    FileLogHandler(label: label, sink: .standardError, level: .critical)
+}
+
+func config(_ brokers: String, _ extra: [String: String] = [:]) -> KafkaConfig {
+    var config = KafkaConfig(defaults: extra)
+    config.set("bootstrap.servers", brokers, origin: "test")
+    return config
+}
+
+/// Reads until the channel closes (bounded consumers) or `seconds` pass.
+func drain(_ consumer: Consumer, seconds: Double = 20) -> [(record: MessageBatch.Record, value: [UInt8], key: [UInt8]?)] {
+    var out: [(MessageBatch.Record, [UInt8], [UInt8]?)] = []
+    let deadline = Date().addingTimeInterval(seconds)
+    while Date() < deadline {
+        switch consumer.next(timeout: 0.2) {
+        case let .batch(batch):
+            for i in 0..<batch.count { out.append((batch.records[i], batch.value(at: i), batch.key(at: i))) }
+        case .closed: return out
+        case .timedOut: continue
+        }
+    }
+    return out
+}
+
+/// Reads until `count` records arrived or `seconds` pass.
+func read(_ consumer: Consumer, count: Int, seconds: Double = 30) -> [(record: MessageBatch.Record, value: [UInt8])] {
+    var out: [(MessageBatch.Record, [UInt8])] = []
+    let deadline = Date().addingTimeInterval(seconds)
+    while out.count < count && Date() < deadline {
+        if case let .batch(batch) = consumer.next(timeout: 0.2) {
+            for i in 0..<batch.count { out.append((batch.records[i], batch.value(at: i))) }
+        }
+    }
+    return out
+}
+
+func produce(_ producer: Producer, topic: String, count: Int, prefix: String = "m") throws {
+    for i in 0..<count {
+        try producer.send(topic: topic, key: Array("k\(i)".utf8), value: Array("\(prefix)\(i)".utf8))
+    }
+    try producer.flush(timeout: 10)
+}
+
+/// The folder holding the package's built executables (next to the test bundle).
+func productsFolder() -> URL {
+    let testBinary = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+    var folder = testBinary.deletingLastPathComponent()
+    // On Linux the runner is …/debug/TiffinPackageTests.xctest; on others it may be nested.
+    while !FileManager.default.fileExists(atPath: folder.appendingPathComponent("broker").path),
+        folder.pathComponents.count > 1
+    {
+        folder = folder.deletingLastPathComponent()
+    }
+    return folder
+}
+
+/// A `broker` process: the first line of its standard output is its address.
+final class BrokerProcess {
+    let process = Process()
+    let address: String
+
+    init(arguments: [String] = []) throws {
+        process.executableURL = productsFolder().appendingPathComponent("broker")
+        process.arguments = arguments
+        let out = Pipe()
+        process.standardOutput = out
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        var line = Data()
+        while let byte = try out.fileHandleForReading.read(upToCount: 1), !byte.isEmpty, byte != Data("\n".utf8) {
+            line.append(byte)
+        }
+        address = String(decoding: line, as: UTF8.self)
+    }
+
+    func stop() -> Int32 {
+        process.interrupt()
+        process.waitUntilExit()
+        return process.terminationStatus
+    }
+
+    deinit {
+        if process.isRunning {
+            process.terminate()
+            process.waitUntilExit()
+        }
+    }
+}
