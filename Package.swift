@@ -78,16 +78,20 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]),
 
+        .target(
+            name: "TestSupport",
+            dependencies: ["Kafka", .product(name: "Logging", package: "swift-log")],
+            path: "Tests/TestSupport"),
         .testTarget(name: "TransformTests", dependencies: ["Transform"]),
         .testTarget(
             name: "KafkaTests",
             dependencies: [
-                "Kafka", "Transform", "TiffinCLI",
+                "Kafka", "Transform", "TiffinCLI", "TestSupport",
                 .product(name: "Logging", package: "swift-log"),
             ]),
         .testTarget(
             name: "DashboardTests",
-            dependencies: ["Transform", "Kafka", "TiffinCLI"]),
+            dependencies: ["Dashboard", "Transform", "Kafka", "TiffinCLI", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import Kafka
+import TestSupport
 
 @Suite(.timeLimit(.minutes(1))) struct BrokerProcessTests {
     @Test func aSeparateBrokerProcessIsReachableOverTCP() throws {

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import Kafka
+import TestSupport
 
 @Suite(.timeLimit(.minutes(2))) struct BrokerTests {
     @Test func aRecordRoundTripsWithKeyTimestampAndA64KiBValue() throws {

@@ -1,11 +1,7 @@
 import Foundation
 import Kafka
 import Logging
-
-/// librdkafka is chatty; tests keep only errors, on standard error.
-let quietLogger = Logger(label: "test") { label in
-    FileLogHandler(label: label, sink: .standardError, level: .critical)
-}
+import TestSupport
 
 func config(_ brokers: String, _ extra: [String: String] = [:]) -> KafkaConfig {
     var config = KafkaConfig(defaults: extra)
@@ -47,48 +43,3 @@ func produce(_ producer: Producer, topic: String, count: Int, prefix: String = "
     try producer.flush(timeout: 10)
 }
 
-/// The folder holding the package's built executables (next to the test bundle).
-func productsFolder() -> URL {
-    let testBinary = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
-    var folder = testBinary.deletingLastPathComponent()
-    // On Linux the runner is …/debug/TiffinPackageTests.xctest; on others it may be nested.
-    while !FileManager.default.fileExists(atPath: folder.appendingPathComponent("broker").path),
-        folder.pathComponents.count > 1
-    {
-        folder = folder.deletingLastPathComponent()
-    }
-    return folder
-}
-
-/// A `broker` process: the first line of its standard output is its address.
-final class BrokerProcess {
-    let process = Process()
-    let address: String
-
-    init(arguments: [String] = []) throws {
-        process.executableURL = productsFolder().appendingPathComponent("broker")
-        process.arguments = arguments
-        let out = Pipe()
-        process.standardOutput = out
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        var line = Data()
-        while let byte = try out.fileHandleForReading.read(upToCount: 1), !byte.isEmpty, byte != Data("\n".utf8) {
-            line.append(byte)
-        }
-        address = String(decoding: line, as: UTF8.self)
-    }
-
-    func stop() -> Int32 {
-        process.interrupt()
-        process.waitUntilExit()
-        return process.terminationStatus
-    }
-
-    deinit {
-        if process.isRunning {
-            process.terminate()
-            process.waitUntilExit()
-        }
-    }
-}

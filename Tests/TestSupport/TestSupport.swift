@@ -1,0 +1,90 @@
+import Foundation
+import Kafka
+import Logging
+
+/// librdkafka is chatty; tests keep only critical messages, on standard error.
+public let quietLogger = Logger(label: "test") { label in
+    FileLogHandler(label: label, sink: .standardError, level: .critical)
+}
+
+/// The folder holding the package's built executables (next to the test bundle).
+public func productsFolder() -> URL {
+    let testBinary = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+    var folder = testBinary.deletingLastPathComponent()
+    // On Linux the runner is …/debug/TiffinPackageTests.xctest; on others it may be nested.
+    while !FileManager.default.fileExists(atPath: folder.appendingPathComponent("broker").path),
+        folder.pathComponents.count > 1
+    {
+        folder = folder.deletingLastPathComponent()
+    }
+    return folder
+}
+
+/// A `broker` process: the first line of its standard output is its address.
+public final class BrokerProcess {
+    public let process = Process()
+    public let address: String
+
+    public init(arguments: [String] = []) throws {
+        process.executableURL = productsFolder().appendingPathComponent("broker")
+        process.arguments = arguments
+        let out = Pipe()
+        process.standardOutput = out
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        var line = Data()
+        while let byte = try out.fileHandleForReading.read(upToCount: 1), !byte.isEmpty, byte != Data("\n".utf8) {
+            line.append(byte)
+        }
+        address = String(decoding: line, as: UTF8.self)
+    }
+
+    public func stop() -> Int32 {
+        process.interrupt()
+        process.waitUntilExit()
+        return process.terminationStatus
+    }
+
+    deinit {
+        if process.isRunning {
+            process.terminate()
+            process.waitUntilExit()
+        }
+    }
+}
+
+/// Runs one of the package's executables to completion.
+public struct Run: Sendable {
+    public var status: Int32
+    public var stdout: String
+    public var stderr: String
+    public var seconds: Double
+
+    public init(_ executable: String, _ arguments: [String], environment: [String: String]? = nil) throws {
+        let p = Process()
+        p.executableURL = productsFolder().appendingPathComponent(executable)
+        p.arguments = arguments
+        if let environment { p.environment = environment }
+        let out = Pipe()
+        let err = Pipe()
+        p.standardOutput = out
+        p.standardError = err
+        let started = Date()
+        try p.run()
+        // Read both pipes while the process runs so neither can fill up and block it.
+        let errData = Box()
+        let reader = Thread { errData.data = err.fileHandleForReading.readDataToEndOfFile() }
+        reader.start()
+        let outData = out.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        while errData.data == nil { usleep(1000) }
+        status = p.terminationStatus
+        stdout = String(decoding: outData, as: UTF8.self)
+        stderr = String(decoding: errData.data ?? Data(), as: UTF8.self)
+        seconds = Date().timeIntervalSince(started)
+    }
+
+    private final class Box: @unchecked Sendable {
+        var data: Data?
+    }
+}
