@@ -5,22 +5,27 @@ import Foundation
 final class BatchChannel: @unchecked Sendable {
     // Safety: every stored property is read and written only while `condition` is locked.
     private let condition = NSCondition()
-    private var queue: [MessageBatch] = []
+    /// A ring of `capacity` slots; a slot is emptied as soon as its batch is taken, so a
+    /// batch's messages are released the moment the reader lets go of it.
+    private var ring: [MessageBatch?]
     private var head = 0
+    private var count = 0
     private var closed = false
     private let capacity: Int
 
     init(capacity: Int) {
         self.capacity = max(1, capacity)
+        ring = Array(repeating: nil, count: self.capacity)
     }
 
     /// Blocks while full. Returns false (dropping the batch) once the channel is closed.
     func push(_ batch: MessageBatch) -> Bool {
         condition.lock()
         defer { condition.unlock() }
-        while queue.count - head >= capacity && !closed { condition.wait() }
+        while count >= capacity && !closed { condition.wait() }
         if closed { return false }
-        queue.append(batch)
+        ring[(head + count) % capacity] = batch
+        count += 1
         condition.broadcast()
         return true
     }
@@ -32,18 +37,16 @@ final class BatchChannel: @unchecked Sendable {
         condition.lock()
         defer { condition.unlock() }
         let deadline = Date().addingTimeInterval(timeout)
-        while queue.count == head {
+        while count == 0 {
             if closed { return .closed }
             if !condition.wait(until: deadline) {
-                if queue.count == head { return closed ? .closed : .timedOut }
+                if count == 0 { return closed ? .closed : .timedOut }
             }
         }
-        let batch = queue[head]
-        head += 1
-        if head == queue.count {
-            queue.removeAll(keepingCapacity: true)
-            head = 0
-        }
+        let batch = ring[head]!
+        ring[head] = nil
+        head = (head + 1) % capacity
+        count -= 1
         condition.broadcast()
         return .batch(batch)
     }
@@ -60,8 +63,9 @@ final class BatchChannel: @unchecked Sendable {
     func discard() {
         condition.lock()
         closed = true
-        queue.removeAll()
+        ring = Array(repeating: nil, count: capacity)
         head = 0
+        count = 0
         condition.broadcast()
         condition.unlock()
     }

@@ -315,6 +315,8 @@ private final class PollLoop: Sendable {
         var progress = state.withLock { $0 }
         var wasCaughtUp = PollLoop.caughtUp(progress)
         var lastAssignmentCheck = Date.distantPast
+        var lastWake = DispatchTime.now().uptimeNanoseconds
+        var wakeTarget = 0
         if wasCaughtUp, options.stopAtStartWatermarks {
             var batch = MessageBatch()
             batch.caughtUp = true
@@ -339,7 +341,7 @@ private final class PollLoop: Sendable {
                     timeout = 0
                 }
             }
-            var batch = MessageBatch(reservingBytes: count * 256, records: count)
+            var batch = MessageBatch(client: client, capacity: count)
             var traffic = false
             for i in 0..<count {
                 guard let pointer = messages[i] else { continue }
@@ -358,12 +360,8 @@ private final class PollLoop: Sendable {
                             progress[p].reachedEnd = true
                         }
                     }
-                    var type = RD_KAFKA_TIMESTAMP_NOT_AVAILABLE
-                    let ts = rd_kafka_message_timestamp(pointer, &type)
-                    batch.append(
-                        partition: m.partition, offset: m.offset, timestamp: ts,
-                        value: m.payload.map { UnsafeRawBufferPointer(start: $0, count: m.len) },
-                        key: m.key.map { UnsafeRawBufferPointer(start: $0, count: m.key_len) })
+                    batch.append(pointer)  // the batch destroys it once read
+                    continue
                 } else if m.err == RD_KAFKA_RESP_ERR__PARTITION_EOF {
                     traffic = true
                     if p < progress.count {
@@ -377,6 +375,7 @@ private final class PollLoop: Sendable {
                 rd_kafka_message_destroy(pointer)
             }
             if traffic { client.context.noteTraffic() }
+            if batchMode { wakeFetcherIfIdle(progress, &lastWake, &wakeTarget) }
             if !batchMode, Date().timeIntervalSince(lastAssignmentCheck) > 0.5 {
                 lastAssignmentCheck = Date()
                 markAssignment(&progress)
@@ -393,6 +392,29 @@ private final class PollLoop: Sendable {
                 break
             }
         }
+    }
+
+    /// librdkafka 2.0 stops fetching a partition while its local queue is over
+    /// `queued.min.messages` / `queued.max.messages.kbytes` and looks again only on its next
+    /// one-second tick (later versions made this `fetch.queue.backoff.ms`). A reader slower than
+    /// the fetcher — ours parses every order — would sit idle for most of each second. When the
+    /// local queue runs low before the partitions reached their end, a watermark query wakes the
+    /// partition leader's broker thread, which then decides to fetch again at once.
+    private func wakeFetcherIfIdle(
+        _ progress: [Consumer.PartitionProgress], _ lastWake: inout UInt64, _ target: inout Int
+    ) {
+        let now = DispatchTime.now().uptimeNanoseconds
+        guard now - lastWake > 20_000_000,
+            rd_kafka_queue_length(queue.pointer) < options.maxBatch
+        else { return }
+        let behind = progress.indices.filter { !progress[$0].reachedEnd }
+        guard !behind.isEmpty else { return }
+        target = (target + 1) % behind.count
+        var low: Int64 = 0
+        var high: Int64 = 0
+        _ = rd_kafka_query_watermark_offsets(
+            client.handle, options.topic, progress[behind[target]].partition, &low, &high, 50)
+        lastWake = DispatchTime.now().uptimeNanoseconds
     }
 
     private func markAssignment(_ progress: inout [Consumer.PartitionProgress]) {

@@ -1,72 +1,83 @@
-/// Messages handed over from the poll thread in one piece: every value and key copied into one
-/// contiguous byte buffer, plus a small descriptor per message. One allocation per batch, none
-/// per message, and librdkafka's memory is released before the batch leaves the poll thread.
+import CRdKafka
+
+/// Messages handed over from the poll thread in one piece. The batch owns librdkafka's
+/// messages and reads their bytes in place — no copy — and destroys them when the last copy
+/// of the batch goes away (it keeps the client alive until then, as librdkafka requires).
 public struct MessageBatch: Sendable {
     public struct Record: Sendable, Equatable {
         public var partition: Int32
         public var offset: Int64
         /// Record timestamp in milliseconds since the epoch, or -1 when the broker gave none.
         public var timestamp: Int64
-        var valueStart: Int
-        var valueCount: Int
-        var keyStart: Int
-        /// -1 for a null key.
-        var keyCount: Int
         /// True for a null value (a tombstone); its bytes are empty.
         public var valueIsNull: Bool
     }
 
     public private(set) var records: [Record] = []
-    private var bytes: [UInt8] = []
+    private let storage: Storage?
     /// Every partition had reached its end (or its stop offset) when this batch was made.
     public internal(set) var caughtUp = false
 
-    public init() {}
+    public init() {
+        storage = nil
+    }
 
-    init(reservingBytes: Int, records: Int) {
-        bytes.reserveCapacity(reservingBytes)
-        self.records.reserveCapacity(records)
+    init(client: NativeClient, capacity: Int) {
+        storage = Storage(client: client, capacity: capacity)
+        records.reserveCapacity(capacity)
     }
 
     public var count: Int { records.count }
     public var isEmpty: Bool { records.isEmpty }
-    public var byteCount: Int { bytes.count }
 
-    /// Appends one message (copies value and key).
-    public mutating func append(
-        partition: Int32, offset: Int64, timestamp: Int64,
-        value: UnsafeRawBufferPointer?, key: UnsafeRawBufferPointer?
-    ) {
-        let valueStart = bytes.count
-        if let value, value.count > 0 { bytes.append(contentsOf: value) }
-        let keyStart = bytes.count
-        if let key, key.count > 0 { bytes.append(contentsOf: key) }
+    /// Takes ownership of one message (the poll thread only, before the batch is handed over).
+    mutating func append(_ message: UnsafeMutablePointer<rd_kafka_message_t>) {
+        let m = message.pointee
+        var type = RD_KAFKA_TIMESTAMP_NOT_AVAILABLE
         records.append(
             Record(
-                partition: partition, offset: offset, timestamp: timestamp,
-                valueStart: valueStart, valueCount: keyStart - valueStart,
-                keyStart: keyStart, keyCount: key == nil ? -1 : bytes.count - keyStart,
-                valueIsNull: value == nil))
+                partition: m.partition, offset: m.offset,
+                timestamp: rd_kafka_message_timestamp(message, &type),
+                valueIsNull: m.payload == nil))
+        storage!.messages.append(message)
     }
 
     /// Calls `body` with each record and its value bytes, in order, without copying.
     public func forEach(_ body: (Record, UnsafeRawBufferPointer) throws -> Void) rethrows {
-        try bytes.withUnsafeBytes { all in
-            for record in records {
-                try body(record, UnsafeRawBufferPointer(
-                    rebasing: all[record.valueStart..<record.valueStart + record.valueCount]))
-            }
+        guard let storage else { return }
+        for (index, message) in storage.messages.enumerated() {
+            try body(records[index], Self.value(message))
         }
     }
 
     public func value(at index: Int) -> [UInt8] {
-        let r = records[index]
-        return Array(bytes[r.valueStart..<r.valueStart + r.valueCount])
+        Array(Self.value(storage!.messages[index]))
     }
 
     public func key(at index: Int) -> [UInt8]? {
-        let r = records[index]
-        guard r.keyCount >= 0 else { return nil }
-        return Array(bytes[r.keyStart..<r.keyStart + r.keyCount])
+        let m = storage!.messages[index].pointee
+        guard let key = m.key else { return nil }
+        return Array(UnsafeRawBufferPointer(start: key, count: m.key_len))
+    }
+
+    @inline(__always)
+    private static func value(_ message: UnsafeMutablePointer<rd_kafka_message_t>) -> UnsafeRawBufferPointer {
+        let m = message.pointee
+        return UnsafeRawBufferPointer(start: m.payload, count: m.payload == nil ? 0 : m.len)
+    }
+
+    private final class Storage: @unchecked Sendable {
+        // Safety: filled by the poll thread before the batch is handed over, read-only after.
+        var messages: [UnsafeMutablePointer<rd_kafka_message_t>] = []
+        let client: NativeClient
+
+        init(client: NativeClient, capacity: Int) {
+            self.client = client
+            messages.reserveCapacity(capacity)
+        }
+
+        deinit {
+            for message in messages { rd_kafka_message_destroy(message) }
+        }
     }
 }

@@ -47,23 +47,11 @@ final class ClientContext: Sendable {
         logger.warning("librdkafka: \(reason)", metadata: ["code": "\(err.rawValue)"])
     }
 
-    /// Reads broker states from librdkafka's statistics JSON (at most once a second).
+    /// Reads broker states from librdkafka's statistics JSON (once a second by default).
+    /// The document is large (every partition's counters) and arrives on the poll thread, so
+    /// it is scanned for the few fields needed instead of being parsed whole.
     func handleStatistics(_ json: UnsafeRawBufferPointer) {
-        guard
-            let object = try? JSONSerialization.jsonObject(with: Data(json)) as? [String: Any],
-            let brokers = object["brokers"] as? [String: Any]
-        else { return }
-        var learned: [String] = []
-        var configured: [String] = []
-        for case let broker as [String: Any] in brokers.values {
-            guard let state = broker["state"] as? String else { continue }
-            switch broker["source"] as? String {
-            case "learned": learned.append(state)
-            case "configured": configured.append(state)
-            default: break
-            }
-        }
-        let states = learned.isEmpty ? configured : learned
+        let states = BrokerStates.scan(json)
         let up = states.filter { $0 == "UP" }.count
         let down = states.filter { ["DOWN", "CONNECT", "TRY_CONNECT"].contains($0) }.count
         health.withLock { health in
@@ -209,4 +197,50 @@ public struct DeliveryReport: Sendable, Equatable {
     public var offset: Int64
     /// nil when the message is safely stored on the cluster.
     public var error: String?
+}
+
+/// Finds the `state` of every broker librdkafka learned from the cluster in a statistics
+/// document (`"brokers": {"host:port/1": {… "source": "learned", "state": "UP", …}}`); when none
+/// was learned yet, the configured bootstrap brokers count instead.
+enum BrokerStates {
+    static func scan(_ json: UnsafeRawBufferPointer) -> [String] {
+        let bytes = json.bindMemory(to: UInt8.self)
+        guard let brokers = find(Array(#""brokers":"#.utf8), in: bytes, from: 0) else { return [] }
+        let end = find(Array(#""topics":"#.utf8), in: bytes, from: brokers) ?? bytes.count
+        let sourceKey = Array(#""source":""#.utf8)
+        let stateKey = Array(#""state":""#.utf8)
+        var learned: [String] = []
+        var configured: [String] = []
+        var at = brokers
+        while let s = find(sourceKey, in: bytes, from: at), s < end {
+            let source = value(in: bytes, at: s + sourceKey.count)
+            guard let t = find(stateKey, in: bytes, from: s), t < end else { break }
+            let state = value(in: bytes, at: t + stateKey.count)
+            if source == "learned" { learned.append(state) }
+            if source == "configured" { configured.append(state) }
+            at = t + stateKey.count
+        }
+        return learned.isEmpty ? configured : learned
+    }
+
+    private static func value(in bytes: UnsafeBufferPointer<UInt8>, at start: Int) -> String {
+        var end = start
+        while end < bytes.count && bytes[end] != UInt8(ascii: "\"") { end += 1 }
+        return String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<end]), as: UTF8.self)
+    }
+
+    private static func find(_ needle: [UInt8], in bytes: UnsafeBufferPointer<UInt8>, from: Int) -> Int? {
+        guard needle.count <= bytes.count else { return nil }
+        var i = from
+        let last = bytes.count - needle.count
+        while i <= last {
+            if bytes[i] == needle[0] {
+                var k = 1
+                while k < needle.count && bytes[i + k] == needle[k] { k += 1 }
+                if k == needle.count { return i }
+            }
+            i += 1
+        }
+        return nil
+    }
 }

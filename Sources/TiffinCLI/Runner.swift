@@ -5,9 +5,9 @@ import Foundation
 /// unreachable cluster prints one sentence to standard error and exits 2; `ExitCode` passes through.
 public enum Runner {
     public static func main<Command: ParsableCommand>(_ type: Command.Type) -> Never {
-        var command: Command
+        var command: any ParsableCommand
         do {
-            command = try Command.parseAsRoot() as! Command
+            command = try Command.parseAsRoot()
         } catch {
             finish(type, error)
         }

@@ -22,9 +22,12 @@ struct OrderIDSet: Sendable {
         mask = 1023
     }
 
+    /// Ids from a till mostly count up: eight neighbours share a 64-byte cache line, while
+    /// the high bits are mixed so that no pattern of ids piles into one run of slots.
     @inline(__always)
     private static func hash(_ id: UInt64) -> Int {
-        Int(truncatingIfNeeded: (id &* 0x9E37_79B9_7F4A_7C15) >> 17)
+        let mixed = ((id >> 3) &* 0x9E37_79B9_7F4A_7C15) >> 17
+        return Int(truncatingIfNeeded: (mixed << 3) | (id & 7))
     }
 
     @inline(__always)

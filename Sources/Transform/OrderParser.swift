@@ -187,8 +187,18 @@ public struct OrderParser: Sendable {
     }
 
     /// Reads `"key" :` and says which known key it is (after unescaping).
+    @inline(__always)
     private mutating func parseKey(_ c: inout Cursor, item: Bool) throws(Malformed) -> Key {
         guard c.current == UInt8(ascii: "\"") else { throw Malformed() }
+        // Fast path: a known key spelt plainly, directly followed by its closing quote.
+        if let (key, length) = Self.plainKey(c, item: item) {
+            c.pos += length + 2
+            c.skipWhitespace()
+            guard c.current == UInt8(ascii: ":") else { throw Malformed() }
+            c.pos += 1
+            c.skipWhitespace()
+            return key
+        }
         let mark = scratch.count
         let ref = try parseString(&c, decode: true)
         let key: Key
@@ -205,6 +215,31 @@ public struct OrderParser: Sendable {
         c.pos += 1
         c.skipWhitespace()
         return key
+    }
+
+    @inline(__always)
+    private static func plainKey(_ c: Cursor, item: Bool) -> (Key, Int)? {
+        let start = c.pos + 1
+        guard start < c.end else { return nil }
+        @inline(__always) func match(_ text: StaticString, _ key: Key) -> (Key, Int)? {
+            let n = text.utf8CodeUnitCount
+            guard start + n < c.end, c.base[start + n] == UInt8(ascii: "\""),
+                bytesEqual(c.base + start, text.utf8Start, n)
+            else { return nil }
+            return (key, n)
+        }
+        switch (item, c.base[start]) {
+        case (false, UInt8(ascii: "o")): return match("order_id", .orderID)
+        case (false, UInt8(ascii: "t")): return match("table_id", .tableID) ?? match("timestamp", .timestamp)
+        case (false, UInt8(ascii: "c")): return match("customer_per_order", .customers)
+        case (false, UInt8(ascii: "p")): return match("payment_mode", .paymentMode)
+        case (false, UInt8(ascii: "i")): return match("items", .items)
+        case (false, UInt8(ascii: "a")): return match("amount", .amount)
+        case (true, UInt8(ascii: "n")): return match("name", .name)
+        case (true, UInt8(ascii: "q")): return match("quantity", .quantity)
+        case (true, UInt8(ascii: "p")): return match("price", .price)
+        default: return nil
+        }
     }
 
     private static let orderKeys: [(StaticString, Key)] = [

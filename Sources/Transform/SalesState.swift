@@ -46,7 +46,7 @@ public struct SalesState: Sendable {
     private var late = 0
     private var records = 0
     private var latestEvent: Int64?
-    private var recent: [Order] = []
+    private var recent: RecentOrders
     private let upperModes: [[UInt8]]
 
     public init(
@@ -62,6 +62,7 @@ public struct SalesState: Sendable {
         modes = Array(repeating: (0, 0), count: restaurant.paymentModes.count)
         minutes = Array(repeating: Snapshot.MinuteTotal(), count: 1440)
         upperModes = restaurant.paymentModes.map { Array($0.utf8) }
+        recent = RecentOrders(capacity: limits.recentOrders)
     }
 
     /// Takes one record value through every step. `now` is the consumer's clock (Unix seconds),
@@ -84,17 +85,15 @@ public struct SalesState: Sendable {
             rejected[reason.index] += 1
             return .rejected(reason)
         }
-        let order = parser.order
-        guard ids.insert(order.orderID.integer, day: window.day.daysSinceEpoch) else {
+        guard ids.insert(parser.order.orderID.integer, day: window.day.daysSinceEpoch) else {
             duplicates += 1
             return .duplicate
         }
-        let timestamp = order.timestamp.integer
-        guard let minute = window.minuteOfDay(timestamp) else {
+        guard let minute = window.minuteOfDay(parser.order.timestamp.integer) else {
             outsideDay += 1
             return .outsideDay
         }
-        aggregate(order, minute: minute, record: record)
+        aggregate(minute: minute, record: record)
         return .accepted
     }
 
@@ -104,16 +103,19 @@ public struct SalesState: Sendable {
         record.withUnsafeBytes { ingest($0, now: now) }
     }
 
-    private mutating func aggregate(_ order: ParsedOrder, minute: Int, record: UnsafeRawBufferPointer) {
-        let amount = order.amount.integer
+    /// The last step: the order in `parser` is valid, new and in the day.
+    private mutating func aggregate(minute: Int, record: UnsafeRawBufferPointer) {
+        let amount = parser.order.amount.integer
+        let mode = parser.order.paymentIndex
         orders += 1
         revenue += amount
-        customers += order.customers.integer
-        modes[order.paymentIndex].orders += 1
-        modes[order.paymentIndex].revenue += amount
+        customers += parser.order.customers.integer
+        modes[mode].orders += 1
+        modes[mode].revenue += amount
         minutes[minute].orders += 1
         minutes[minute].revenue += amount
-        for item in order.items {
+        for index in 0..<parser.order.items.count {
+            let item = parser.order.items[index]
             let slot = parser.withBytes(of: item.name.text, in: record) { items.slot(for: $0) }
             items.add(slot: slot, quantity: item.quantity.integer, price: item.price.integer)
             let line = ItemLine(
@@ -121,7 +123,7 @@ public struct SalesState: Sendable {
                 menuPrice: items.menuPrice(slot: slot))
             expectations.warnings(for: line) { warnings[$0.index] += 1 }
         }
-        let timestamp = order.timestamp.integer
+        let timestamp = parser.order.timestamp.integer
         if let newest = latestEvent {
             let minuteEnd = (floorDiv(timestamp, 60) + 1) * 60
             if minuteEnd + limits.lateness <= newest { late += 1 }
@@ -132,15 +134,10 @@ public struct SalesState: Sendable {
         rememberRecent(timestamp: timestamp, record: record)
     }
 
-    /// Keeps the newest `limits.recentOrders` orders by event time (arrival order breaks ties).
+    /// Keeps the newest `limits.recentOrders` orders by event time (later arrivals first).
+    @inline(__always)
     private mutating func rememberRecent(timestamp: Int64, record: UnsafeRawBufferPointer) {
-        if recent.count >= limits.recentOrders, let oldest = recent.last, timestamp < oldest.timestamp {
-            return
-        }
-        let order = parser.materialize(from: record, paymentModes: restaurant.paymentModes)
-        let position = recent.firstIndex { $0.timestamp <= timestamp } ?? recent.count
-        recent.insert(order, at: position)
-        if recent.count > limits.recentOrders { recent.removeLast() }
+        if recent.admits(timestamp) { recent.insert(timestamp: timestamp, record: record) }
     }
 
     @inline(__always)
@@ -204,7 +201,8 @@ public struct SalesState: Sendable {
             rejected: rejectedByReason,
             warnings: Dictionary(uniqueKeysWithValues: OrderWarning.allCases.map { ($0, warnings[$0.index]) }),
             duplicates: duplicates, outsideDay: outsideDay, late: late,
-            recent: recent, latestEvent: latestEvent, records: records,
+            recent: recent.orders(paymentIndex: paymentIndex, paymentModes: restaurant.paymentModes),
+            latestEvent: latestEvent, records: records,
             untrackedIDs: ids.untracked)
     }
 }
