@@ -9,6 +9,7 @@ APT_PACKAGES := librdkafka-dev libncurses-dev libssl-dev pkg-config kcat tmux py
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 SWIFT ?= swift
 FUZZ_SECONDS ?= 60
+TEST_FUZZ_SECONDS ?= 20
 
 .PHONY: all deps build release demo test bench fuzz clean
 
@@ -36,14 +37,15 @@ demo: release
 test: deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test
+	$(MAKE) fuzz FUZZ_SECONDS=$(TEST_FUZZ_SECONDS)
 
 bench: release
 	.build/release/Bench
 
 fuzz: deps
-	$(SWIFT) build -c release --scratch-path .build-fuzz --product ParserFuzz -Xswiftc -sanitize=fuzzer,address -Xswiftc -parse-as-library
+	$(SWIFT) build -c release --scratch-path .build-fuzz --product ParserFuzz -Xswiftc -sanitize=fuzzer,address -Xswiftc -DFUZZING
 	mkdir -p fuzz-corpus
-	.build-fuzz/release/ParserFuzz fuzz-corpus Tests/Fuzz/seeds -max_total_time=$(FUZZ_SECONDS) -max_len=70000 -timeout=5
+	.build-fuzz/release/ParserFuzz fuzz-corpus Tests/Fuzz/seeds -dict=Tests/Fuzz/order.dict -max_total_time=$(FUZZ_SECONDS) -max_len=70000 -timeout=5
 
 clean:
 	rm -rf .build .build-fuzz

@@ -82,6 +82,10 @@ let package = Package(
             name: "TestSupport",
             dependencies: ["Kafka", .product(name: "Logging", package: "swift-log")],
             path: "Tests/TestSupport"),
+        // libFuzzer target for the parser: `make fuzz` (clang's -sanitize=fuzzer); a plain build
+        // replays files, so the target always compiles.
+        .executableTarget(name: "ParserFuzz", dependencies: ["Transform"]),
+
         .testTarget(name: "TransformTests", dependencies: ["Transform"]),
         .testTarget(
             name: "KafkaTests",

@@ -18,10 +18,8 @@ struct Bench: ParsableCommand {
     static func main() { Runner.main(Self.self) }
 
     func run() throws {
-        try ParserBench().run()
-        var pipeline = PipelineBench()
-        pipeline.orders = 1_000_000
-        try pipeline.run()
+        try ParserBench.parse([]).run()
+        try PipelineBench.parse([]).run()
     }
 }
 

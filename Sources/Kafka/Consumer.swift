@@ -263,7 +263,7 @@ public final class Consumer: Sendable {
 /// The poll thread's side of a consumer: the only code that calls librdkafka's consume functions.
 private final class PollLoop: Sendable {
     let client: NativeClient
-    let channel: BatchChannel
+    let channel: BoundedChannel<MessageBatch>
     let state: Mutex<[Consumer.PartitionProgress]>
     private let queue: QueueHandle
     private let options: Consumer.Options
@@ -284,7 +284,7 @@ private final class PollLoop: Sendable {
         self.queue = QueueHandle(pointer: queue)
         self.options = options
         self.state = Mutex(progress)
-        self.channel = BatchChannel(capacity: options.queueDepth)
+        self.channel = BoundedChannel(capacity: options.queueDepth)
     }
 
     deinit {

@@ -2,12 +2,12 @@ import Foundation
 
 /// A bounded hand-over from the poll thread to one reader: the poll thread blocks when the
 /// reader falls `capacity` batches behind (backpressure reaches librdkafka, which stops fetching).
-final class BatchChannel: @unchecked Sendable {
+final class BoundedChannel<Element: Sendable>: @unchecked Sendable {
     // Safety: every stored property is read and written only while `condition` is locked.
     private let condition = NSCondition()
     /// A ring of `capacity` slots; a slot is emptied as soon as its batch is taken, so a
     /// batch's messages are released the moment the reader lets go of it.
-    private var ring: [MessageBatch?]
+    private var ring: [Element?]
     private var head = 0
     private var count = 0
     private var closed = false
@@ -19,7 +19,7 @@ final class BatchChannel: @unchecked Sendable {
     }
 
     /// Blocks while full. Returns false (dropping the batch) once the channel is closed.
-    func push(_ batch: MessageBatch) -> Bool {
+    func push(_ batch: Element) -> Bool {
         condition.lock()
         defer { condition.unlock() }
         while count >= capacity && !closed { condition.wait() }
@@ -30,7 +30,7 @@ final class BatchChannel: @unchecked Sendable {
         return true
     }
 
-    enum Pop { case batch(MessageBatch), timedOut, closed }
+    enum Pop { case batch(Element), timedOut, closed }
 
     /// Waits up to `timeout` seconds for a batch. After `close`, queued batches still drain.
     func pop(timeout: Double) -> Pop {
