@@ -15,7 +15,8 @@ struct Ingest {
     mutating func apply(_ batch: MessageBatch) {
         let now = Int64(Date().timeIntervalSince1970)
         batch.forEach { record, value in
-            let outcome = state.ingest(value, now: now)
+            let arrival = record.timestamp >= 0 ? record.timestamp / 1000 : nil
+            let outcome = state.ingest(value, now: now, arrival: arrival)
             if case let .rejected(reason) = outcome, let quarantine {
                 quarantine.keep(value, reason: reason, record: record)
             }

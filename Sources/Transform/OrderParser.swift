@@ -262,6 +262,7 @@ public struct OrderParser: Sendable {
     // MARK: - Values
 
     /// Parses any JSON value and says what it was; strings are decoded only when asked.
+    @inline(__always)
     private mutating func parseValue(_ c: inout Cursor, decode: Bool) throws(Malformed) -> Field {
         var field = Field()
         switch c.current {
@@ -361,6 +362,7 @@ public struct OrderParser: Sendable {
 
     /// Reads a string at `"`. Without escapes the result points into the record; with escapes
     /// and `decode`, the unescaped UTF-8 goes to `scratch`.
+    @inline(__always)
     private mutating func parseString(_ c: inout Cursor, decode: Bool) throws(Malformed) -> StringRef {
         c.pos += 1
         let start = c.pos

@@ -11,8 +11,8 @@ public struct SalesState: Sendable {
         public var dishNames = 100_000
         /// Orders kept for the recent-orders list.
         public var recentOrders = 64
-        /// Seconds a minute stays open after the newest event passed its end; an order for a
-        /// minute closed longer than this is counted as `late` (and still counted in full).
+        /// Seconds a minute stays open after its end; an order that reached Kafka later than
+        /// that is counted as `late` (and still counted in full: totals never drop it).
         public var lateness: Int64 = 60
 
         public init() {}
@@ -29,7 +29,11 @@ public struct SalesState: Sendable {
     public let restaurant: Restaurant
     public let expectations: Expectations
     public let limits: Limits
-    public private(set) var window: DayWindow
+    public private(set) var window: DayWindow {
+        didSet { dayNumber = window.day.daysSinceEpoch }
+    }
+    /// `window.day` as days since the epoch (the dedupe set's day tag).
+    private var dayNumber: Int64
 
     private var parser = OrderParser()
     private var ids: OrderIDSet
@@ -54,6 +58,7 @@ public struct SalesState: Sendable {
         expectations: Expectations = .contract, limits: Limits = Limits()
     ) {
         self.window = window
+        dayNumber = window.day.daysSinceEpoch
         self.restaurant = restaurant
         self.expectations = expectations
         self.limits = limits
@@ -66,9 +71,13 @@ public struct SalesState: Sendable {
     }
 
     /// Takes one record value through every step. `now` is the consumer's clock (Unix seconds),
-    /// used only for the timestamp's upper bound.
+    /// used only for the timestamp's upper bound. `arrival` is when the record reached Kafka
+    /// (its record time, Unix seconds), used only to count late orders; the day, the minute
+    /// and every total come from the order's own event time.
     @discardableResult
-    public mutating func ingest(_ record: UnsafeRawBufferPointer, now: Int64) -> Outcome {
+    public mutating func ingest(_ record: UnsafeRawBufferPointer, now: Int64, arrival: Int64? = nil)
+        -> Outcome
+    {
         records += 1
         let context = ExpectationContext(recordBytes: record.count, now: now)
         if record.count <= Expectations.largestRecord {
@@ -85,7 +94,7 @@ public struct SalesState: Sendable {
             rejected[reason.index] += 1
             return .rejected(reason)
         }
-        guard ids.insert(parser.order.orderID.integer, day: window.day.daysSinceEpoch) else {
+        guard ids.insert(parser.order.orderID.integer, day: dayNumber) else {
             duplicates += 1
             return .duplicate
         }
@@ -93,18 +102,18 @@ public struct SalesState: Sendable {
             outsideDay += 1
             return .outsideDay
         }
-        aggregate(minute: minute, record: record)
+        aggregate(minute: minute, record: record, arrival: arrival)
         return .accepted
     }
 
     /// Convenience for tests and tools.
     @discardableResult
-    public mutating func ingest(_ record: [UInt8], now: Int64) -> Outcome {
-        record.withUnsafeBytes { ingest($0, now: now) }
+    public mutating func ingest(_ record: [UInt8], now: Int64, arrival: Int64? = nil) -> Outcome {
+        record.withUnsafeBytes { ingest($0, now: now, arrival: arrival) }
     }
 
     /// The last step: the order in `parser` is valid, new and in the day.
-    private mutating func aggregate(minute: Int, record: UnsafeRawBufferPointer) {
+    private mutating func aggregate(minute: Int, record: UnsafeRawBufferPointer, arrival: Int64?) {
         let amount = parser.order.amount.integer
         let mode = parser.order.paymentIndex
         orders += 1
@@ -124,13 +133,8 @@ public struct SalesState: Sendable {
             expectations.warnings(for: line) { warnings[$0.index] += 1 }
         }
         let timestamp = parser.order.timestamp.integer
-        if let newest = latestEvent {
-            let minuteEnd = (floorDiv(timestamp, 60) + 1) * 60
-            if minuteEnd + limits.lateness <= newest { late += 1 }
-            if timestamp > newest { latestEvent = timestamp }
-        } else {
-            latestEvent = timestamp
-        }
+        if let arrival, arrival >= (floorDiv(timestamp, 60) + 1) * 60 + limits.lateness { late += 1 }
+        latestEvent = max(latestEvent ?? timestamp, timestamp)
         rememberRecent(timestamp: timestamp, record: record)
     }
 

@@ -36,7 +36,7 @@ public struct Snapshot: Sendable, Equatable {
     public var warnings: [OrderWarning: Int]
     public var duplicates: Int
     public var outsideDay: Int
-    /// Kept orders that arrived after their minute had closed (event-time watermark).
+    /// Kept orders that reached Kafka after their minute had closed (plus a grace period).
     public var late: Int
     /// Newest event time first.
     public var recent: [Order]

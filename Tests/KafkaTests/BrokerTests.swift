@@ -3,7 +3,7 @@ import Testing
 @testable import Kafka
 import TestSupport
 
-@Suite(.timeLimit(.minutes(2))) struct BrokerTests {
+@Suite(.timeLimit(.minutes(3))) struct BrokerTests {
     @Test func aRecordRoundTripsWithKeyTimestampAndA64KiBValue() throws {
         let broker = try EmbeddedBroker(logger: quietLogger)
         try broker.createTopic("orders", partitions: 3)
@@ -139,10 +139,13 @@ import TestSupport
         let broker = try EmbeddedBroker(logger: quietLogger)
         try broker.createTopic("orders", partitions: 8)
         let options = Consumer.Options(topic: "orders", mode: .group(id: "kitchen"), start: .beginning)
-        let a = try Consumer(config: config(broker.bootstrapServers), options: options, logger: quietLogger)
-        let b = try Consumer(config: config(broker.bootstrapServers), options: options, logger: quietLogger)
+        // Quick heartbeats so a rebalance settles fast even when the machine is busy.
+        let groupConfig = config(
+            broker.bootstrapServers, ["heartbeat.interval.ms": "250", "session.timeout.ms": "6000"])
+        let a = try Consumer(config: groupConfig, options: options, logger: quietLogger)
+        let b = try Consumer(config: groupConfig, options: options, logger: quietLogger)
         // Wait for the group to settle: every partition assigned, to exactly one member.
-        let deadline = Date().addingTimeInterval(30)
+        let deadline = Date().addingTimeInterval(60)
         var assignedA: Set<Int32> = []
         var assignedB: Set<Int32> = []
         while Date() < deadline {

@@ -78,14 +78,16 @@ import Testing
 
     @Test func lateOrdersAreCountedAndStillAggregated() {
         var state = kolkataState()
-        state.ingest(Array(order(orderID: "1", timestamp: String(referenceTime + 600)).utf8), now: now)
-        // 14:09:20 is in the minute 14:09, which closes at 14:10:00 + 60 s of grace: in time.
-        state.ingest(Array(order(orderID: "2", timestamp: String(referenceTime + 560)).utf8), now: now)
-        // 14:00:00: its minute closed long before the newest event (14:10:00).
-        state.ingest(Array(order(orderID: "3", timestamp: String(referenceTime)).utf8), now: now)
+        let t = referenceTime  // 14:00:00; its minute closes at 14:01:00, plus 60 s of grace
+        state.ingest(Array(order(orderID: "1", timestamp: String(t)).utf8), now: now, arrival: t + 5)
+        state.ingest(Array(order(orderID: "2", timestamp: String(t)).utf8), now: now, arrival: t + 119)
+        state.ingest(Array(order(orderID: "3", timestamp: String(t)).utf8), now: now, arrival: t + 120)
+        state.ingest(Array(order(orderID: "4", timestamp: String(t)).utf8), now: now, arrival: t + 7200)
+        state.ingest(Array(order(orderID: "5", timestamp: String(t)).utf8), now: now)
         let s = state.snapshot()
-        #expect(s.late == 1)
-        #expect(s.orders == 3)
+        #expect(s.late == 2)
+        #expect(s.orders == 5)
+        #expect(s.minutes[14 * 60].orders == 5)
     }
 
     @Test func recentOrdersAreNewestFirstAndBounded() {
