@@ -45,7 +45,11 @@ bench: release
 fuzz: deps
 	$(SWIFT) build -c release --scratch-path .build-fuzz --product ParserFuzz -Xswiftc -sanitize=fuzzer,address -Xswiftc -DFUZZING
 	mkdir -p fuzz-corpus
-	.build-fuzz/release/ParserFuzz fuzz-corpus Tests/Fuzz/seeds -dict=Tests/Fuzz/order.dict -max_total_time=$(FUZZ_SECONDS) -max_len=70000 -timeout=5
+	@echo "Fuzzing the order parser for $(FUZZ_SECONDS) s (libFuzzer output: fuzz.log)"
+	@.build-fuzz/release/ParserFuzz fuzz-corpus Tests/Fuzz/seeds -dict=Tests/Fuzz/order.dict \
+	  -max_total_time=$(FUZZ_SECONDS) -max_len=70000 -timeout=5 -print_final_stats=1 2> fuzz.log \
+	  && grep -E "^Done|stat::number_of_executed_units|stat::peak_rss" fuzz.log \
+	  || { tail -60 fuzz.log; echo "the fuzzer found a problem: the input is saved as crash-* / timeout-*"; exit 1; }
 
 clean:
 	rm -rf .build .build-fuzz

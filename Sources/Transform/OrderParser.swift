@@ -70,6 +70,15 @@ public struct OrderParser: Sendable {
     }
 
     private mutating func parseOrder(_ c: inout Cursor) throws(Malformed) {
+        var unused = ParsedItem()
+        try parseObject(&c, isItem: false, item: &unused)
+    }
+
+    /// The members of the order object, or (`isItem`) of one element of `items`: known keys
+    /// are recorded (once each), unknown ones validated and skipped.
+    private mutating func parseObject(
+        _ c: inout Cursor, isItem: Bool, item: inout ParsedItem
+    ) throws(Malformed) {
         c.pos += 1
         c.skipWhitespace()
         if c.current == UInt8(ascii: "}") {
@@ -77,8 +86,8 @@ public struct OrderParser: Sendable {
             return
         }
         var seen: UInt16 = 0
-        while true {
-            let key = try parseKey(&c, item: false)
+        repeat {
+            let key = try parseKey(&c, item: isItem)
             if key != .unknown {
                 let bit = UInt16(1) << key.rawValue
                 if seen & bit != 0 { throw Malformed() }
@@ -97,20 +106,12 @@ public struct OrderParser: Sendable {
                 } else {
                     order.itemsField = try parseValue(&c, decode: false)
                 }
-            default: _ = try parseValue(&c, decode: false)
+            case .name: item.name = try parseValue(&c, decode: true)
+            case .quantity: item.quantity = try parseValue(&c, decode: false)
+            case .price: item.price = try parseValue(&c, decode: false)
+            case .unknown: _ = try parseValue(&c, decode: false)
             }
-            c.skipWhitespace()
-            switch c.current {
-            case UInt8(ascii: ","):
-                c.pos += 1
-                c.skipWhitespace()
-            case UInt8(ascii: "}"):
-                c.pos += 1
-                return
-            default:
-                throw Malformed()
-            }
-        }
+        } while try c.nextMember(closing: UInt8(ascii: "}"))
     }
 
     private mutating func parseItems(_ c: inout Cursor) throws(Malformed) {
@@ -121,10 +122,10 @@ public struct OrderParser: Sendable {
             c.pos += 1
             return
         }
-        while true {
+        repeat {
             var item = ParsedItem()
             if c.current == UInt8(ascii: "{") {
-                try parseItem(&c, into: &item)
+                try parseObject(&c, isItem: true, item: &item)
             } else {
                 item.kind = try parseValue(&c, decode: false).kind
             }
@@ -135,55 +136,8 @@ public struct OrderParser: Sendable {
                 order.itemsValid = false
             }
             if order.items.count <= ParsedOrder.maxItems { order.items.append(item) }
-            c.skipWhitespace()
-            switch c.current {
-            case UInt8(ascii: ","):
-                c.pos += 1
-                c.skipWhitespace()
-            case UInt8(ascii: "]"):
-                c.pos += 1
-                if order.itemCount > ParsedOrder.maxItems { order.itemsValid = false }
-                return
-            default:
-                throw Malformed()
-            }
-        }
-    }
-
-    private mutating func parseItem(_ c: inout Cursor, into item: inout ParsedItem) throws(Malformed) {
-        item.kind = .object
-        c.pos += 1
-        c.skipWhitespace()
-        if c.current == UInt8(ascii: "}") {
-            c.pos += 1
-            return
-        }
-        var seen: UInt16 = 0
-        while true {
-            let key = try parseKey(&c, item: true)
-            if key != .unknown {
-                let bit = UInt16(1) << key.rawValue
-                if seen & bit != 0 { throw Malformed() }
-                seen |= bit
-            }
-            switch key {
-            case .name: item.name = try parseValue(&c, decode: true)
-            case .quantity: item.quantity = try parseValue(&c, decode: false)
-            case .price: item.price = try parseValue(&c, decode: false)
-            default: _ = try parseValue(&c, decode: false)
-            }
-            c.skipWhitespace()
-            switch c.current {
-            case UInt8(ascii: ","):
-                c.pos += 1
-                c.skipWhitespace()
-            case UInt8(ascii: "}"):
-                c.pos += 1
-                return
-            default:
-                throw Malformed()
-            }
-        }
+        } while try c.nextMember(closing: UInt8(ascii: "]"))
+        if order.itemCount > ParsedOrder.maxItems { order.itemsValid = false }
     }
 
     /// Reads `"key" :` and says which known key it is (after unescaping).
@@ -472,6 +426,21 @@ struct Cursor {
             guard b == 0x20 || b == 0x0A || b == 0x0D || b == 0x09 else { return }
             pos += 1
         }
+    }
+
+    /// After a member or element: true at `,` (moved to the next one), false at `closing`
+    /// (moved past it); anything else is malformed.
+    @inline(__always)
+    mutating func nextMember(closing: UInt8) throws(Malformed) -> Bool {
+        skipWhitespace()
+        let b = current
+        pos += 1
+        if b == UInt8(ascii: ",") {
+            skipWhitespace()
+            return true
+        }
+        if b == closing { return false }
+        throw Malformed()
     }
 
     mutating func expectLiteral(_ text: StaticString) throws(Malformed) {

@@ -59,36 +59,18 @@ public struct Snapshot: Sendable, Equatable {
         out.key("orders"); out.integer(orders)
         out.key("revenue"); out.integer(revenue)
         out.key("customers"); out.integer(customers)
-        out.key("items")
-        out.beginObject()
-        for item in items where item.quantity > 0 {
-            out.key(item.name)
-            out.beginObject()
-            out.key("quantity"); out.integer(item.quantity)
-            out.key("revenue"); out.integer(item.revenue)
-            out.endObject()
-        }
-        out.endObject()
-        out.key("payment_modes")
-        out.beginObject()
-        for mode in paymentModes where mode.orders > 0 {
-            out.key(mode.mode)
-            out.beginObject()
-            out.key("orders"); out.integer(mode.orders)
-            out.key("revenue"); out.integer(mode.revenue)
-            out.endObject()
-        }
-        out.endObject()
-        out.key("minutes")
-        out.beginObject()
-        for (minute, total) in minutes.enumerated() where total.orders > 0 {
-            out.key(DayWindow.label(minute: minute))
-            out.beginObject()
-            out.key("orders"); out.integer(total.orders)
-            out.key("revenue"); out.integer(total.revenue)
-            out.endObject()
-        }
-        out.endObject()
+        out.totals(
+            "items", items.filter { $0.quantity > 0 }.map { ($0.name, $0.quantity, $0.revenue) },
+            as: ("quantity", "revenue"))
+        out.totals(
+            "payment_modes", paymentModes.filter { $0.orders > 0 }.map { ($0.mode, $0.orders, $0.revenue) },
+            as: ("orders", "revenue"))
+        out.totals(
+            "minutes",
+            minutes.enumerated().filter { $0.element.orders > 0 }.map {
+                (DayWindow.label(minute: $0.offset), $0.element.orders, $0.element.revenue)
+            },
+            as: ("orders", "revenue"))
         out.key("rejected")
         out.beginObject()
         for reason in RejectionReason.allCases {
@@ -105,5 +87,23 @@ public struct Snapshot: Sendable, Equatable {
         out.key("outside_day"); out.integer(Int64(outsideDay))
         out.endObject()
         return out.text
+    }
+}
+
+extension JSONWriter {
+    /// `"name": {"entry": {"first": n, "second": m}, …}`.
+    fileprivate mutating func totals(
+        _ name: String, _ entries: [(String, Int64, Int64)], as keys: (String, String)
+    ) {
+        key(name)
+        beginObject()
+        for (entry, first, second) in entries {
+            key(entry)
+            beginObject()
+            key(keys.0); integer(first)
+            key(keys.1); integer(second)
+            endObject()
+        }
+        endObject()
     }
 }

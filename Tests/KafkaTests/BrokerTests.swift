@@ -5,9 +5,7 @@ import TestSupport
 
 @Suite(.timeLimit(.minutes(3))) struct BrokerTests {
     @Test func aRecordRoundTripsWithKeyTimestampAndA64KiBValue() throws {
-        let broker = try EmbeddedBroker(logger: quietLogger)
-        try broker.createTopic("orders", partitions: 3)
-        let producer = try Producer(config: config(broker.bootstrapServers), logger: quietLogger)
+        let (broker, producer) = try cluster(partitions: 3)
         let big = (0..<65_536).map { UInt8(truncatingIfNeeded: $0 &* 31) }
         try producer.send(topic: "orders", key: Array("T3".utf8), value: big, timestamp: 1_764_059_400_000, partition: 1)
         try producer.send(topic: "orders", key: nil, value: Array("small".utf8), timestamp: 1_764_059_401_000, partition: 2)
@@ -44,9 +42,7 @@ import TestSupport
     }
 
     @Test func watchModeSeesEveryPartitionAndReportsCaughtUp() throws {
-        let broker = try EmbeddedBroker(logger: quietLogger)
-        try broker.createTopic("orders", partitions: 8)
-        let producer = try Producer(config: config(broker.bootstrapServers), logger: quietLogger)
+        let (broker, producer) = try cluster(partitions: 8)
         try produce(producer, topic: "orders", count: 2_000)
         let consumer = try Consumer(
             config: config(broker.bootstrapServers),
@@ -61,9 +57,7 @@ import TestSupport
     }
 
     @Test func anUnboundedWatchKeepsReadingAfterCatchingUp() throws {
-        let broker = try EmbeddedBroker(logger: quietLogger)
-        try broker.createTopic("orders", partitions: 4)
-        let producer = try Producer(config: config(broker.bootstrapServers), logger: quietLogger)
+        let (broker, producer) = try cluster(partitions: 4)
         try produce(producer, topic: "orders", count: 100)
         let consumer = try Consumer(
             config: config(broker.bootstrapServers), options: .init(topic: "orders"), logger: quietLogger)
@@ -90,9 +84,7 @@ import TestSupport
     }
 
     @Test func startingAtTheEndSkipsWhatIsThere() throws {
-        let broker = try EmbeddedBroker(logger: quietLogger)
-        try broker.createTopic("orders", partitions: 2)
-        let producer = try Producer(config: config(broker.bootstrapServers), logger: quietLogger)
+        let (broker, producer) = try cluster(partitions: 2)
         try produce(producer, topic: "orders", count: 20, prefix: "old")
         let consumer = try Consumer(
             config: config(broker.bootstrapServers), options: .init(topic: "orders", start: .end),
@@ -103,9 +95,7 @@ import TestSupport
     }
 
     @Test func aTimestampStartFallsBackToTheBeginningOnTheEmbeddedBroker() throws {
-        let broker = try EmbeddedBroker(logger: quietLogger)
-        try broker.createTopic("orders", partitions: 2)
-        let producer = try Producer(config: config(broker.bootstrapServers), logger: quietLogger)
+        let (broker, producer) = try cluster(partitions: 2)
         try produce(producer, topic: "orders", count: 10)
         let consumer = try Consumer(
             config: config(broker.bootstrapServers),
@@ -176,9 +166,7 @@ import TestSupport
     }
 
     @Test func aBrokerOutageLosesAndDuplicatesNothing() throws {
-        let broker = try EmbeddedBroker(logger: quietLogger)
-        try broker.createTopic("orders", partitions: 4)
-        let producer = try Producer(config: config(broker.bootstrapServers), logger: quietLogger)
+        let (broker, producer) = try cluster(partitions: 4)
         try produce(producer, topic: "orders", count: 500, prefix: "before")
         let consumer = try Consumer(
             config: config(broker.bootstrapServers), options: .init(topic: "orders"), logger: quietLogger)
@@ -217,6 +205,13 @@ import TestSupport
         try produce(producer, topic: "orders", count: 30)
         #expect(producer.deliveredCount == 30 && producer.failedCount == 0)
     }
+}
+
+/// An embedded broker with the topic `orders` and a producer for it.
+func cluster(partitions: Int) throws -> (EmbeddedBroker, Producer) {
+    let broker = try EmbeddedBroker(logger: quietLogger)
+    try broker.createTopic("orders", partitions: partitions)
+    return (broker, try Producer(config: config(broker.bootstrapServers), logger: quietLogger))
 }
 
 final class ReportBox: @unchecked Sendable {
