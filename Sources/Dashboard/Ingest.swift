@@ -1,3 +1,4 @@
+import ArgumentParser
 import Foundation
 import Kafka
 import Logging
@@ -29,13 +30,14 @@ struct Ingest {
         var lastProgress = Date()
         while true {
             if let signal = Signals.pending() {
-                throw ExitSignal(signal: signal)
+                // Interrupted before the report: the shell's convention, 128 + signal.
+                throw ExitCode(128 + signal)
             }
             switch consumer.next(timeout: 0.25) {
             case let .batch(batch):
                 apply(batch)
                 if !batch.isEmpty { lastProgress = Date() }
-                if batch.caughtUp && consumer.options.stopAtStartWatermarks { return }
+                if batch.caughtUp { return }
             case .closed:
                 return
             case .timedOut:
@@ -57,9 +59,4 @@ struct StallError: Error, CustomStringConvertible {
         "no data from Kafka for \(Int(seconds)) s before catching up (\(state)"
             + (lastError.map { "; \($0)" } ?? "") + "); try a longer --timeout or check the broker"
     }
-}
-
-struct ExitSignal: Error, CustomStringConvertible {
-    var signal: Int32
-    var description: String { "stopped by signal \(signal)" }
 }
