@@ -93,8 +93,9 @@ struct DashboardCommand: ParsableCommand {
         let restaurant = try menuFile.map(RestaurantFile.load) ?? .seed
         let zone = tz.flatMap(TimeZone.init(identifier:)) ?? TimeZone.current
         let now = Int64(Date().timeIntervalSince1970)
-        let window = day.flatMap(LocalDay.init).map { DayWindow(day: $0, zone: zone) }
-            ?? DayWindow.containing(now, zone: zone)
+        let zoneName = tz ?? zone.identifier
+        let window = day.flatMap(LocalDay.init).map { DayWindow(day: $0, zone: zone, zoneName: zoneName) }
+            ?? DayWindow.containing(now, zone: zone, zoneName: zoneName)
 
         var demoCluster: Demo?
         var config: KafkaConfig
@@ -154,7 +155,7 @@ struct DashboardCommand: ParsableCommand {
         while Signals.pending() == nil {
             if case let .batch(batch) = ingest.consumer.next(timeout: 0.25) { ingest.apply(batch) }
             let now = Int64(Date().timeIntervalSince1970)
-            let today = DayWindow.containing(now, zone: ingest.state.window.zone)
+            let today = ingest.state.window.containing(now)
             if day == nil && today.day > ingest.state.window.day { ingest.state.roll(to: today) }
             if Date().timeIntervalSince(lastReport) >= 5 {
                 lastReport = Date()

@@ -70,6 +70,8 @@ func pad(_ value: Int, _ width: Int) -> String {
 public struct DayWindow: Sendable, Equatable {
     public let day: LocalDay
     public let zone: TimeZone
+    /// The zone as the user named it (Foundation reports `UTC` as `GMT`).
+    public let zoneName: String
     /// First instant of the day (UTC seconds) and first instant after it, for display.
     public let start: Int64
     public let end: Int64
@@ -82,9 +84,10 @@ public struct DayWindow: Sendable, Equatable {
         var offset: Int64
     }
 
-    public init(day: LocalDay, zone: TimeZone) {
+    public init(day: LocalDay, zone: TimeZone, zoneName: String? = nil) {
         self.day = day
         self.zone = zone
+        self.zoneName = zoneName ?? zone.identifier
         dayNumber = day.daysSinceEpoch
         let midnight = dayNumber * 86_400
         let segments = Self.offsets(zone, from: midnight - 3 * 86_400, to: midnight + 4 * 86_400)
@@ -94,13 +97,16 @@ public struct DayWindow: Sendable, Equatable {
     }
 
     /// The day that contains `instant` in `zone`.
-    public static func containing(_ instant: Int64, zone: TimeZone) -> DayWindow {
+    public static func containing(_ instant: Int64, zone: TimeZone, zoneName: String? = nil) -> DayWindow {
         let offset = Int64(zone.secondsFromGMT(for: Date(timeIntervalSince1970: Double(instant))))
         let days = floorDiv(instant + offset, 86_400)
-        return DayWindow(day: LocalDay(daysSinceEpoch: days), zone: zone)
+        return DayWindow(day: LocalDay(daysSinceEpoch: days), zone: zone, zoneName: zoneName)
     }
 
-    public var zoneName: String { zone.identifier }
+    /// The same zone, the next day that has `instant` in it (for rolling over at midnight).
+    public func containing(_ instant: Int64) -> DayWindow {
+        DayWindow.containing(instant, zone: zone, zoneName: zoneName)
+    }
 
     @inline(__always)
     func offset(at instant: Int64) -> Int64 {

@@ -52,7 +52,7 @@ import Transform
     }
 
     @Test(arguments: [("Asia/Kolkata", "2025-11-20", UInt64(1)), ("Europe/London", "2025-10-26", UInt64(2)),
-                      ("America/New_York", "2025-03-09", UInt64(3))])
+                      ("America/New_York", "2025-03-09", UInt64(3)), ("UTC", "2025-06-01", UInt64(4))])
     func theDashboardAgreesWithAnIndependentRecomputation(zone: String, day: String, seed: UInt64) throws {
         let window = DayWindow(day: LocalDay(day)!, zone: TimeZone(identifier: zone)!)
         let records = Self.stream(seed: seed, count: 4_000, window: window)
