@@ -146,6 +146,21 @@ import Testing
         #expect(names == ["Dosa \"Special\"\n\\ \u{01}"])
     }
 
+    @Test func dishNamesAreBoundedAndTheRestSummed() {
+        var limits = SalesState.Limits()
+        limits.dishNames = 12  // the 10 menu dishes and 2 more
+        var state = kolkataState(limits: limits)
+        for id in 1...5 {
+            let items = #"[{"name": "Special \#(id)", "quantity": 1, "price": 100}]"#
+            state.ingest(Array(order(orderID: String(id), items: items, amount: "100").utf8), now: now)
+        }
+        let s = state.snapshot()
+        #expect(s.orders == 5 && s.revenue == 500)
+        #expect(s.items.map(\.name).sorted() == ["(other dishes)", "Special 1", "Special 2"])
+        #expect(s.items.first { $0.name == "(other dishes)" }?.quantity == 3)
+        #expect(s.warnings[.unknownItem] == 5)
+    }
+
     @Test func theDedupeSetIsBounded() {
         var limits = SalesState.Limits()
         limits.orderIDs = 100
