@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Kafka
 import Logging
+import Terminal
 import TiffinCLI
 import Transform
 
@@ -62,6 +63,21 @@ struct DashboardCommand: ParsableCommand {
     @Flag(help: "Run on an embedded Kafka broker with simulated orders (no cluster needed).")
     var demo = false
 
+    @Flag(help: "Wall-screen view: the revenue in big digits, a rotating panel, no key hints.")
+    var kiosk = false
+
+    @Option(help: ArgumentHelp("Seconds between screen updates.", valueName: "seconds"))
+    var refresh: Double = 0.5
+
+    @Option(help: ArgumentHelp("Theme file (btop format: theme[key]=\"#RRGGBB\").", valueName: "file"))
+    var theme: String?
+
+    @Flag(help: "No colours (also when NO_COLOR is set).")
+    var noColor = false
+
+    @Flag(help: "ASCII only: no box drawing, blocks or ₹ (automatic when the locale is not UTF-8).")
+    var ascii = false
+
     @OptionGroup(title: "Logging") var log: LogOptions
 
     static func main() { Runner.main(Self.self) }
@@ -79,6 +95,9 @@ struct DashboardCommand: ParsableCommand {
         }
         if demo && kafka.brokers != nil {
             throw ValidationError("--demo runs its own broker; leave out -b")
+        }
+        guard refresh >= 0.05 && refresh <= 60 else {
+            throw ValidationError("--refresh \(refresh): expected 0.05 to 60 seconds")
         }
         if from == .stored && group == nil {
             throw ValidationError("--from stored needs --group (stored offsets belong to a group)")
@@ -143,14 +162,33 @@ struct DashboardCommand: ParsableCommand {
             consumer.close()
             return
         }
-        try live(&ingest, demo: demoCluster)
+        if isatty(0) == 1 && isatty(1) == 1 {
+            let live = LiveView(
+                topic: kafka.topic, brokers: config["bootstrap.servers"] ?? "?", kiosk: kiosk,
+                refresh: refresh, theme: try loadTheme(), ascii: ascii, followToday: day == nil)
+            try live.run(ingest)
+            withExtendedLifetime(demoCluster) {}
+        } else {
+            try reports(&ingest, demo: demoCluster)
+        }
     }
 
-    /// Until the full-screen view lands: a plain-text report every few seconds.
-    private func live(_ ingest: inout Ingest, demo: Demo?) throws {
-        writeStandardError(
-            "dashboard: the full-screen view is not built yet; printing a report every 5 s "
-                + "(Ctrl-C to stop)\n")
+    /// The theme: --theme over the built-in one; monochrome for --no-color or NO_COLOR.
+    private func loadTheme() throws -> Theme {
+        let noColor = self.noColor || !(ProcessInfo.processInfo.environment["NO_COLOR"] ?? "").isEmpty
+        if noColor { return .mono }
+        guard let path = theme else { return .standard }
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+            throw ValidationError("--theme \(path): cannot read it")
+        }
+        let (parsed, problems) = Theme.parse(text)
+        if let problem = problems.first { throw ValidationError("--theme \(path): \(problem)") }
+        return parsed
+    }
+
+    /// Without a terminal (output piped or logged): the plain-text report every five seconds.
+    private func reports(_ ingest: inout Ingest, demo: Demo?) throws {
+        writeStandardError("dashboard: not a terminal; printing a report every 5 s (Ctrl-C to stop)\n")
         var lastReport = Date.distantPast
         while Signals.pending() == nil {
             if case let .batch(batch) = ingest.consumer.next(timeout: 0.25) { ingest.apply(batch) }

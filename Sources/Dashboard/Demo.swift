@@ -20,14 +20,29 @@ final class Demo {
         var settings = OrderSimulator.Settings()
         settings.topic = topic
         settings.restaurant = restaurant
+        // A lively demo: about a third of an order a second, more at meal times.
+        settings.rate = 1.0 / 3
+        let today = window
+        settings.dailyShape = { t in Demo.mealtimes(today.minuteOfDay(t) ?? 720) / 2 }
         simulator = OrderSimulator(producer: producer, settings: settings, logger: logger)
-        // The day so far: from 07:00 local (or midnight) to now, about 3 orders a minute.
+        // The day so far, with the same shape, so the sparkline has a history from the start.
         let now = Int64(Date().timeIntervalSince1970)
-        let opening = max(window.start, min(window.start + 7 * 3600, now - 3600))
-        let count = Int(max(0, now - opening) / 20)
-        try simulator.backfill(count: min(count, 20_000), from: opening, to: now)
+        try simulator.backfill(from: max(window.start, now - 12 * 3600), to: now) { t in
+            20 * Demo.mealtimes(today.minuteOfDay(t) ?? 720) / 2
+        }
         simulator.start()
         logger.notice("demo: broker at \(broker.bootstrapServers), \(simulator.sent) orders so far")
+    }
+
+    /// How busy a restaurant is at a local minute of the day, relative to an ordinary hour
+    /// (about 2): quiet at night, a breakfast bump, lunch and dinner rushes.
+    static func mealtimes(_ minute: Int) -> Double {
+        let hour = Double(minute) / 60
+        func rush(_ at: Double, _ width: Double, _ height: Double) -> Double {
+            height * exp(-((hour - at) / width) * ((hour - at) / width))
+        }
+        let open = hour >= 7 && hour < 23 ? 1.0 : 0.1
+        return open * (1 + rush(8.5, 1, 1.5) + rush(13, 1.2, 3) + rush(20, 1.5, 3.5))
     }
 
     deinit {

@@ -4,7 +4,8 @@ import Transform
 
 /// Rejected records, kept: one JSON line per record with its reason, where it came from and
 /// its bytes (as text when valid UTF-8, otherwise base64), appended to a file.
-final class Quarantine {
+/// Owned by the ingest loop (one thread at a time), hence the unchecked conformance.
+final class Quarantine: @unchecked Sendable {
     private let handle: FileHandle
     private var buffer = ""
     let path: String

@@ -15,6 +15,8 @@ public final class OrderSimulator: Sendable {
         public var faultRate = 0.02
         public var seed: UInt64 = UInt64(Date().timeIntervalSince1970)
         public var restaurant = Restaurant.seed
+        /// Scales `rate` by the time of day (event time in, factor out); nil: a flat rate.
+        public var dailyShape: (@Sendable (Int64) -> Double)?
 
         public init() {}
     }
@@ -50,6 +52,24 @@ public final class OrderSimulator: Sendable {
         try producer.flush(timeout: 30)
     }
 
+    /// Sends the orders of `from..<to` minute by minute, `perMinute(t)` orders on average in
+    /// the minute starting at `t` (the count varies at random, like a real till's).
+    public func backfill(from: Int64, to: Int64, perMinute: (Int64) -> Double) throws {
+        var random = SplitMix64(seed: settings.seed ^ 0xBAC0)
+        var minute = from - from % 60
+        while minute < to {
+            let expected = max(0, perMinute(minute))
+            // Sum of uniform draws: mean `expected`, integer counts.
+            let count = Int(expected * 2 * random.nextUnit() + random.nextUnit())
+            for _ in 0..<count {
+                let t = minute + Int64(random.next(below: 60))
+                if t >= from && t < to { try send(at: t) }
+            }
+            minute += 60
+        }
+        try producer.flush(timeout: 30)
+    }
+
     /// Sends one order with event time `timestamp`.
     public func send(at timestamp: Int64) throws {
         let record = generator.withLock { $0.nextRecord(at: timestamp, faultRate: settings.faultRate) }
@@ -67,7 +87,9 @@ public final class OrderSimulator: Sendable {
             var random = SplitMix64(seed: settings.seed ^ 0x5EED)
             while running.load(ordering: .relaxed) {
                 // Exponential gaps: orders arrive in little bursts, like at a real till.
-                let gap = -log(max(1e-9, 1 - random.nextUnit())) / max(settings.rate, 0.001)
+                let now = Int64(Date().timeIntervalSince1970)
+                let rate = settings.rate * (settings.dailyShape?(now) ?? 1)
+                let gap = -log(max(1e-9, 1 - random.nextUnit())) / max(rate, 0.001)
                 var remaining = min(gap, 5.0)
                 while remaining > 0, running.load(ordering: .relaxed) {
                     let slice = min(remaining, 0.1)

@@ -1,0 +1,161 @@
+import Foundation
+import Kafka
+import TestSupport
+import Testing
+import Transform
+
+/// The full-screen view in a real terminal: tmux runs the dashboard, the test reads the pane.
+@Suite(.timeLimit(.minutes(2)), .serialized) struct TerminalTests {
+    final class Session {
+        let name = "tiffin-test-\(UUID().uuidString.prefix(8))"
+        let exitFile = NSTemporaryDirectory() + "tiffin-exit-\(UUID().uuidString)"
+
+        init(_ command: String, width: Int = 100, height: Int = 30) throws {
+            try tmux(["new-session", "-d", "-x", "\(width)", "-y", "\(height)", "-s", name,
+                      "bash -c '\(command); echo $? > \(exitFile); sleep 30'"])
+        }
+
+        func capture() -> String { (try? tmux(["capture-pane", "-p", "-t", name])) ?? "" }
+        func keys(_ keys: String...) throws { try tmux(["send-keys", "-t", name] + keys) }
+        func resize(_ width: Int, _ height: Int) throws {
+            try tmux(["resize-window", "-t", name, "-x", "\(width)", "-y", "\(height)"])
+        }
+
+        /// Waits for `predicate` on the pane; returns the last capture.
+        @discardableResult
+        func wait(seconds: Double = 15, until predicate: (String) -> Bool) -> String {
+            let deadline = Date().addingTimeInterval(seconds)
+            var pane = capture()
+            while !predicate(pane) && Date() < deadline {
+                usleep(200_000)
+                pane = capture()
+            }
+            return pane
+        }
+
+        func exitStatus(seconds: Double = 10) -> String? {
+            let deadline = Date().addingTimeInterval(seconds)
+            while Date() < deadline {
+                if let text = try? String(contentsOfFile: exitFile, encoding: .utf8) {
+                    return text.trimmingCharacters(in: .whitespacesAndNewlines)
+                }
+                usleep(100_000)
+            }
+            return nil
+        }
+
+        deinit {
+            _ = try? tmux(["kill-session", "-t", name])
+            try? FileManager.default.removeItem(atPath: exitFile)
+        }
+    }
+
+    /// Runs tmux; only `capture-pane` output is read (a command that starts the tmux server
+    /// would hand our pipe to the server, and reading it would never end).
+    @discardableResult
+    static func tmux(_ arguments: [String]) throws -> String {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/tmux")
+        p.arguments = arguments
+        let capture = arguments.first == "capture-pane"
+        let out = Pipe()
+        p.standardOutput = capture ? out : FileHandle.nullDevice
+        p.standardError = FileHandle.nullDevice
+        p.standardInput = FileHandle.nullDevice
+        try p.run()
+        let data = capture ? out.fileHandleForReading.readDataToEndOfFile() : Data()
+        p.waitUntilExit()
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    /// A broker with three of today's orders (₹155 + ₹70 + ₹40 = ₹265).
+    func brokerWithOrders() throws -> EmbeddedBroker {
+        let broker = try EmbeddedBroker(logger: quietLogger)
+        try broker.createTopic("restaurant-sales", partitions: 2)
+        var config = KafkaConfig()
+        config.set("bootstrap.servers", broker.bootstrapServers)
+        let producer = try Producer(config: config, logger: quietLogger)
+        let now = Int64(Date().timeIntervalSince1970)
+        let orders = [
+            Order(orderID: 1, tableID: "T3", customers: 2, paymentMode: "UPI",
+                  items: [.init(name: "Masala Dosa", quantity: 2, price: 70), .init(name: "Coffee", quantity: 1, price: 15)],
+                  amount: 155, timestamp: now - 30),
+            Order(orderID: 2, tableID: "T7", customers: 1, paymentMode: "CASH",
+                  items: [.init(name: "Idli Vada", quantity: 1, price: 70)], amount: 70, timestamp: now - 20),
+            Order(orderID: 3, tableID: "T1", customers: 1, paymentMode: "CARD",
+                  items: [.init(name: "Idli", quantity: 1, price: 40)], amount: 40, timestamp: now - 10),
+        ]
+        for order in orders { try producer.send(topic: "restaurant-sales", value: Array(order.json.utf8)) }
+        try producer.flush(timeout: 10)
+        return broker
+    }
+
+    func command(_ broker: EmbeddedBroker, _ extra: String = "") -> String {
+        let dashboard = productsFolder().appendingPathComponent("dashboard").path
+        return "TERM=xterm-256color LANG=C.UTF-8 \(dashboard) -b \(broker.bootstrapServers) --from beginning --tz UTC --log-file /dev/null \(extra)"
+    }
+
+    var hasTmux: Bool { FileManager.default.isExecutableFile(atPath: "/usr/bin/tmux") }
+
+    @Test func theDashboardDrawsQuitsOnQAndGivesTheTerminalBack() throws {
+        guard hasTmux else {
+            Issue.record("tmux is not installed (make test installs it)")
+            return
+        }
+        let broker = try brokerWithOrders()
+        let session = try Session(command(broker))
+        let pane = session.wait { $0.contains("₹265") && $0.contains("caught up") }
+        #expect(pane.contains("REVENUE TODAY"))
+        #expect(pane.contains("₹265"))
+        #expect(pane.contains("Masala Dosa"))
+        #expect(pane.contains("T3"))
+        #expect(pane.split(separator: "\n").first?.hasPrefix("╭─ Tiffin · restaurant-sales") == true)
+        try session.keys("q")
+        #expect(session.exitStatus() == "0")
+        // Back on the normal screen: the dashboard's frame is gone.
+        #expect(!session.capture().contains("REVENUE TODAY"))
+    }
+
+    @Test func aResizeRedrawsForTheNewSize() throws {
+        guard hasTmux else { return }
+        let broker = try brokerWithOrders()
+        let session = try Session(command(broker))
+        session.wait { $0.contains("₹265") }
+        try session.resize(60, 16)
+        let small = session.wait { pane in
+            pane.split(separator: "\n").first.map { $0.count <= 60 && $0.hasSuffix("╮") } ?? false
+        }
+        #expect(small.contains("REVENUE TODAY"))
+        #expect(!small.contains("Popular items"))
+        try session.resize(30, 8)
+        #expect(session.wait { $0.contains("Terminal too small") }.contains("Terminal too small"))
+        try session.keys("q")
+        #expect(session.exitStatus() == "0")
+    }
+
+    @Test func sigtermEndsCleanly() throws {
+        guard hasTmux else { return }
+        let broker = try brokerWithOrders()
+        let session = try Session(command(broker, "--kiosk"))
+        let pane = session.wait { $0.contains("Revenue today") }
+        #expect(!pane.contains("q:quit"))
+        let dashboard = productsFolder().appendingPathComponent("dashboard").path
+        let pid = try Self.pgrep("^\(dashboard) -b \(broker.bootstrapServers)")
+        #expect(pid != nil)
+        if let pid { kill(pid, SIGTERM) }
+        #expect(session.exitStatus() == "0")
+        #expect(!session.capture().contains("Revenue today"))
+    }
+
+    static func pgrep(_ pattern: String) throws -> Int32? {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/pgrep")
+        p.arguments = ["-f", pattern]
+        let out = Pipe()
+        p.standardOutput = out
+        try p.run()
+        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        p.waitUntilExit()
+        return text.split(separator: "\n").first.flatMap { Int32($0) }
+    }
+}

@@ -1,0 +1,125 @@
+import Foundation
+import Terminal
+import Testing
+import Transform
+@testable import Dashboard
+
+/// Views are functions from a snapshot to a frame; these tests read frames as text.
+@Suite struct ViewTests {
+    /// 2026-11-20 in Asia/Kolkata with orders between 13:00 and 14:32.
+    static func model(now: Int64? = nil) -> ViewModel {
+        let zone = TimeZone(identifier: "Asia/Kolkata")!
+        let window = DayWindow(day: LocalDay("2026-11-20")!, zone: zone)
+        var state = SalesState(window: window)
+        var generator = OrderGenerator(seed: 3)
+        let start = window.start + 13 * 3600
+        for i in 0..<600 {
+            let order = generator.next(at: start + Int64(i) * 9)
+            state.ingest(Array(order.json.utf8), now: window.end)
+        }
+        state.ingest(Array("{oops".utf8), now: window.end)
+        return ViewModel(
+            snapshot: state.snapshot(), now: now ?? start + 5_520, topic: "restaurant-sales",
+            brokers: "127.0.0.1:40321", connection: .connected, caughtUp: true, ordersPerSecond: 12.4)
+    }
+
+    let view = DashboardView(theme: .standard, glyphs: .unicode)
+
+    @Test func theFullViewAt100x30() {
+        let frame = view.render(Self.model(), width: 100, height: 30)
+        let text = frame.text
+        if ProcessInfo.processInfo.environment["SHOW_FRAMES"] != nil { print(text) }
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        #expect(lines.count == 30)
+        #expect(lines.allSatisfy { Frame.columns(String($0)) == 100 })
+        #expect(lines[0].hasPrefix("╭─ Tiffin · restaurant-sales "))
+        #expect(lines[0].contains("Fri 20 Nov 2026 14:32:00 IST"))
+        #expect(text.contains("REVENUE TODAY") && text.contains("LAST 10 MIN"))
+        #expect(text.contains("Revenue per minute · last 89 min"))
+        #expect(text.contains("Popular items · quantity (i: revenue)"))
+        #expect(text.contains("Payment split · orders"))
+        #expect(text.contains("Recent orders"))
+        #expect(lines[29].contains("● connected 127.0.0.1:40321 · caught up · 12.4 orders/s · rejected 1"))
+        #expect(lines[29].hasSuffix("?:help q:quit"))
+        let snapshot = Self.model().snapshot
+        #expect(text.contains(Money().format(snapshot.revenue)))
+        #expect(text.contains(snapshot.items[0].name))
+    }
+
+    @Test func theFullViewAt80x24KeepsEveryPanel() {
+        let text = view.render(Self.model(), width: 80, height: 24).text
+        for panel in ["Tiffin", "Revenue per minute", "Popular items", "Payment split", "Recent orders", "?:help"] {
+            #expect(text.contains(panel), "\(panel)")
+        }
+    }
+
+    @Test func aSmallTerminalShowsKPIsAndTheSparkline() {
+        let text = view.render(Self.model(), width: 40, height: 12).text
+        #expect(text.contains("REVENUE TODAY") && text.contains("Revenue per minute"))
+        #expect(!text.contains("Popular items"))
+    }
+
+    @Test func aTinyTerminalSaysSo() {
+        let text = view.render(Self.model(), width: 30, height: 8).text
+        #expect(text.contains("Terminal too small"))
+    }
+
+    @Test func everySizeFromTinyToHugeRendersWithoutGoingOutside() {
+        for (w, h) in [(1, 1), (39, 11), (40, 12), (41, 13), (79, 23), (80, 24), (120, 40), (250, 70)] {
+            let frame = view.render(Self.model(), width: w, height: h)
+            #expect(frame.width == w && frame.height == h)
+        }
+    }
+
+    @Test func theSparklineEndsAtNowAndScalesToThePeak() {
+        let text = view.render(Self.model(), width: 100, height: 30).text
+        #expect(text.contains("peak ₹"))
+        #expect(text.contains("14:32"))
+        #expect(text.contains("█"))
+    }
+
+    @Test func asciiFallbackUsesNoUnicode() {
+        let ascii = DashboardView(theme: .mono, glyphs: .ascii)
+        let text = ascii.render(Self.model(), width: 100, height: 30).text
+        #expect(text.unicodeScalars.allSatisfy { $0.isASCII })
+        #expect(text.contains("Rs."))
+    }
+
+    @Test func aBrokerOutageKeepsTheNumbersAndSaysSince() {
+        var model = Self.model()
+        model.connection = .allBrokersDown
+        model.connectionSince = Date(timeIntervalSince1970: Double(model.now - 60))
+        let text = view.render(model, width: 100, height: 30).text
+        #expect(text.contains("broker down since 14:31:00"))
+        #expect(text.contains("showing data to"))
+        #expect(text.contains(Money().format(model.snapshot.revenue)))
+    }
+
+    @Test func kioskShowsBigDigitsAndNoKeyHints() {
+        var model = Self.model()
+        model.kiosk = true
+        let text = view.render(model, width: 100, height: 30).text
+        #expect(text.contains("Revenue today"))
+        #expect(text.contains("█▀▀█"))
+        #expect(!text.contains("q:quit"))
+    }
+
+    @Test func helpOverlaysTheView() {
+        var model = Self.model()
+        model.showHelp = true
+        #expect(view.render(model, width: 100, height: 30).text.contains("kiosk view"))
+    }
+
+    @Test func anEmptyDaySaysSoInsteadOfBlankPanels() {
+        let window = DayWindow(day: LocalDay("2026-11-20")!, zone: TimeZone(identifier: "Asia/Kolkata")!)
+        let model = ViewModel(snapshot: SalesState(window: window).snapshot(), now: window.start + 3600,
+                              topic: "restaurant-sales", brokers: "b:1")
+        let text = view.render(model, width: 100, height: 30).text
+        #expect(text.contains("no orders yet today") && text.contains("waiting for the first order"))
+    }
+
+    @Test func niceAxisCeilings() {
+        #expect([0, 1, 7, 12, 95, 120, 1_240, 2_290, 5_000, 7_001].map(niceCeiling)
+            == [1, 1, 8, 15, 100, 150, 1_500, 2_500, 5_000, 8_000])
+    }
+}
