@@ -184,7 +184,13 @@ struct DashboardView {
     private func drawItems(_ frame: inout Frame, _ rect: Rect, _ model: ViewModel) {
         let s = model.snapshot
         let byRevenue = model.itemsByRevenue
-        let title = "Popular items \(glyphs.middleDot) " + (byRevenue ? "revenue (i: quantity)" : "quantity (i: revenue)")
+        // The longest title that fits: the key hint goes first, then the measure.
+        let measure = byRevenue ? "revenue" : "quantity"
+        let titles = [
+            "Popular items \(glyphs.middleDot) \(measure) (i: \(byRevenue ? "quantity" : "revenue"))",
+            "Popular items \(glyphs.middleDot) \(measure)", "Popular items",
+        ]
+        let title = titles.first { Frame.columns($0) + 6 <= rect.width } ?? titles[2]
         let inner = Widgets.panel(&frame, rect, title: title, theme: theme, glyphs: glyphs)
         guard inner.height > 0 else { return }
         let sorted = byRevenue ? s.items.sorted { ($0.revenue, $1.name) > ($1.revenue, $0.name) } : s.items
@@ -236,14 +242,14 @@ struct DashboardView {
             }
             return
         }
-        var line = "revenue "
-        let indent = String(repeating: " ", count: Frame.columns(line))
+        // Not enough lines: the revenue per mode, compact, on as few lines as it takes.
+        var line = ""
         for (i, mode) in s.paymentModes.enumerated() {
             let part = "\(mode.mode) \(money.compact(mode.revenue))" + (i < s.paymentModes.count - 1 ? " \(glyphs.middleDot) " : "")
-            if Frame.columns(line + part) > inner.width - 2 && line != indent {
+            if Frame.columns(line + part) > inner.width - 2 && !line.isEmpty {
                 frame.put(line, x: inner.x + 1, y: y, style: theme.style(.label), clip: inner)
                 y += 1
-                line = indent
+                line = ""
                 if y >= inner.maxY { return }
             }
             line += part
