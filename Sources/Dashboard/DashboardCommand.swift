@@ -115,10 +115,13 @@ struct DashboardCommand: ParsableCommand {
         let zoneName = tz ?? zone.identifier
         let window = day.flatMap(LocalDay.init).map { DayWindow(day: $0, zone: zone, zoneName: zoneName) }
             ?? DayWindow.containing(now, zone: zone, zoneName: zoneName)
+        let fullScreen = !headless && !untilCaughtUp && isatty(0) == 1 && isatty(1) == 1
+        let theme = fullScreen ? try loadTheme() : .mono
 
         var demoCluster: Demo?
         var config: KafkaConfig
         if demo {
+            writeStandardError("dashboard: starting an embedded Kafka broker and a simulated till…\n")
             demoCluster = try Demo(topic: kafka.topic, window: window, restaurant: restaurant, logger: logger)
             config = try kafka.makeConfig(requireBrokers: false)
             config.set("bootstrap.servers", demoCluster!.broker.bootstrapServers, origin: "--demo")
@@ -147,8 +150,7 @@ struct DashboardCommand: ParsableCommand {
                 do { return try Quarantine(path: path) } catch {
                     throw ValidationError("--quarantine \(path): cannot write there")
                 }
-            },
-            logger: logger)
+            })
 
         if headless || untilCaughtUp {
             try ingest.untilCaughtUp(stallLimit: max(timeout, 5))
@@ -162,10 +164,10 @@ struct DashboardCommand: ParsableCommand {
             consumer.close()
             return
         }
-        if isatty(0) == 1 && isatty(1) == 1 {
+        if fullScreen {
             let live = LiveView(
                 topic: kafka.topic, brokers: config["bootstrap.servers"] ?? "?", kiosk: kiosk,
-                refresh: refresh, theme: try loadTheme(), ascii: ascii, followToday: day == nil)
+                refresh: refresh, theme: theme, ascii: ascii, followToday: day == nil)
             try live.run(ingest)
             withExtendedLifetime(demoCluster) {}
         } else {

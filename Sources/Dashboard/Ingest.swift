@@ -1,7 +1,6 @@
 import ArgumentParser
 import Foundation
 import Kafka
-import Logging
 import TiffinCLI
 import Transform
 
@@ -10,7 +9,6 @@ struct Ingest {
     let consumer: Consumer
     var state: SalesState
     var quarantine: Quarantine?
-    let logger: Logger
 
     /// Applies one batch. The consumer's clock (for the timestamp rule) is read once per batch.
     mutating func apply(_ batch: MessageBatch) {

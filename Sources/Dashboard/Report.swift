@@ -1,3 +1,4 @@
+import Foundation
 import Transform
 
 /// The day as plain text, for `--once` (cron, mail, a quick look over SSH): no colours, no
@@ -88,4 +89,3 @@ struct Report {
     }
 }
 
-import Foundation

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import Kafka
 
 /// The Kafka flags every executable shares, in kcat's spelling.
@@ -70,4 +71,3 @@ func isReadableFile(_ path: String) -> Bool {
         && !isDirectory.boolValue && FileManager.default.isReadableFile(atPath: path)
 }
 
-import Foundation
