@@ -107,6 +107,10 @@ struct DashboardCommand: ParsableCommand {
     var headless: Bool { json || once }
 
     func run() throws {
+        let fullScreen = !headless && !untilCaughtUp && isatty(0) == 1 && isatty(1) == 1
+        if fullScreen && log.logFile == "-" {
+            throw ValidationError("--log-file -: standard error is the screen in the full-screen view; give a file")
+        }
         Signals.block()
         let logger = try log.bootstrap(label: "dashboard", defaultPath: LogOptions.defaultFile(for: "dashboard"))
         let restaurant = try menuFile.map(RestaurantFile.load) ?? .seed
@@ -115,7 +119,6 @@ struct DashboardCommand: ParsableCommand {
         let zoneName = tz ?? zone.identifier
         let window = day.flatMap(LocalDay.init).map { DayWindow(day: $0, zone: zone, zoneName: zoneName) }
             ?? DayWindow.containing(now, zone: zone, zoneName: zoneName)
-        let fullScreen = !headless && !untilCaughtUp && isatty(0) == 1 && isatty(1) == 1
         let theme = fullScreen ? try loadTheme() : .mono
 
         var demoCluster: Demo?

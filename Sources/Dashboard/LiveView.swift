@@ -38,9 +38,14 @@ struct LiveView {
             var lastPublish = Date.distantPast
             while !board.stop.load(ordering: .relaxed) {
                 var changed = false
-                if case let .batch(batch) = consumer.next(timeout: 0.1) {
+                switch consumer.next(timeout: 0.1) {
+                case let .batch(batch):
                     ingest.apply(batch)
                     changed = !batch.isEmpty
+                case .closed:
+                    usleep(100_000)  // nothing more will come; keep showing what there is
+                case .timedOut:
+                    break
                 }
                 if followToday {
                     let today = ingest.state.window.containing(Int64(Date().timeIntervalSince1970))
