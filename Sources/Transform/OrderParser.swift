@@ -6,8 +6,8 @@
 /// is reused, so a warmed-up parser allocates nothing per record.
 ///
 /// Choices where RFC 8259 leaves room (written down in the README's SEMANTICS notes):
-/// a byte-order mark, a lone surrogate escape (`\ud800`) and nesting deeper than 10,000 levels
-/// are malformed; `-0` is the integer 0.
+/// a byte-order mark and nesting deeper than 10,000 levels are malformed; a lone surrogate
+/// escape (`\ud800`) is one character; `-0` is the integer 0.
 public struct OrderParser: Sendable {
     public internal(set) var order = ParsedOrder()
     private var scratch: [UInt8] = []
@@ -545,8 +545,13 @@ struct Cursor {
         }
     }
 
+    /// What a lone surrogate escape (`"\ud800"`) decodes to. RFC 8259's grammar allows it and
+    /// common parsers (Python's, JavaScript's, Go's) accept it as one character; it is not a
+    /// Unicode scalar, so a Swift string shows it as U+FFFD.
+    static let loneSurrogate: UInt32 = 0xFFFD
+
     /// Reads one escape at `\` and returns the Unicode scalar it stands for. Surrogate pairs
-    /// combine; a lone surrogate is malformed (it is not a Unicode scalar).
+    /// combine; a lone surrogate counts as one character (see `loneSurrogate`).
     mutating func escape() throws(Malformed) -> UInt32 {
         pos += 1
         let e = current
@@ -564,14 +569,19 @@ struct Cursor {
             let unit = try hex4()
             switch unit {
             case 0xD800...0xDBFF:
-                guard current == UInt8(ascii: "\\"), pos + 1 < end, base[pos + 1] == UInt8(ascii: "u")
-                else { throw Malformed() }
-                pos += 2
-                let low = try hex4()
-                guard (0xDC00...0xDFFF).contains(low) else { throw Malformed() }
-                return 0x10000 + ((unit - 0xD800) << 10) + (low - 0xDC00)
+                // A pair when a low surrogate escape follows; otherwise a lone surrogate.
+                if current == UInt8(ascii: "\\"), pos + 1 < end, base[pos + 1] == UInt8(ascii: "u") {
+                    let mark = pos
+                    pos += 2
+                    let low = try hex4()
+                    if (0xDC00...0xDFFF).contains(low) {
+                        return 0x10000 + ((unit - 0xD800) << 10) + (low - 0xDC00)
+                    }
+                    pos = mark  // the next escape stands on its own
+                }
+                return Self.loneSurrogate
             case 0xDC00...0xDFFF:
-                throw Malformed()
+                return Self.loneSurrogate
             default:
                 return unit
             }
