@@ -19,13 +19,15 @@ struct DashboardCommand: ParsableCommand {
         discussion: """
             Reads every partition of the topic (no consumer group unless --group), checks and \
             counts each order, and shows the day's sales. --json and --once read up to the end \
-            the topic had at start, print one report and exit. Logs go to \
+            the topic had at start, print one report and exit; otherwise the full-screen \
+            view runs until q (? lists the keys). Logs go to \
             ~/.local/state/tiffin/dashboard.log (--log-file).
 
             Examples:
               dashboard --demo
               dashboard -b 127.0.0.1:9092 --from beginning --json --tz Asia/Kolkata
-              dashboard -b kafka.example.com:12345 --ca ca.pem --cert service.cert --key service.key --once
+              dashboard -b kafka.example.com:12345 --ca ca.pem --cert service.cert \\
+                --key service.key --once
             """)
 
     @OptionGroup(title: "Kafka") var kafka: KafkaOptions

@@ -8,7 +8,7 @@ public struct KafkaOptions: ParsableArguments {
         "Bootstrap broker(s), host:port[,host:port…].", valueName: "brokers"))
     public var brokers: String?
 
-    @Option(name: .customShort("t"), help: "Topic with the orders.")
+    @Option(name: .customShort("t"), help: ArgumentHelp("Topic with the orders.", valueName: "topic"))
     public var topic: String = "restaurant-sales"
 
     @Option(name: .customShort("X"), help: ArgumentHelp(
