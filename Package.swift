@@ -87,6 +87,7 @@ let package = Package(
         .executableTarget(name: "ParserFuzz", dependencies: ["Transform"]),
 
         .testTarget(name: "TransformTests", dependencies: ["Transform"]),
+        .testTarget(name: "TerminalTests", dependencies: ["Terminal"]),
         .testTarget(
             name: "KafkaTests",
             dependencies: [
