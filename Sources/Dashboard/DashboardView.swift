@@ -265,7 +265,7 @@ struct DashboardView {
             frame.put("waiting for the first order", x: inner.x + 1, y: inner.y, style: theme.style(.label), clip: inner)
             return
         }
-        let window = DayWindow(day: s.day, zone: TimeZone(identifier: s.timeZone) ?? .current)
+        let window = s.window
         let amountWidth = 10
         let modeWidth = 6
         let dishesWidth = max(4, inner.width - 1 - 10 - 6 - amountWidth - modeWidth - 3)
@@ -360,7 +360,7 @@ struct DashboardView {
     /// The minute of the day the sparkline ends at: now when the day is today, else the last
     /// minute with an order (or the day's last minute).
     private func currentMinute(_ model: ViewModel) -> Int {
-        let window = DayWindow(day: model.snapshot.day, zone: TimeZone(identifier: model.snapshot.timeZone) ?? .current)
+        let window = model.snapshot.window
         if let minute = window.minuteOfDay(model.now) { return minute }
         if let latest = model.snapshot.latestEvent, let minute = window.minuteOfDay(latest) { return minute }
         return model.now < window.start ? 0 : 1439
@@ -377,7 +377,7 @@ struct DashboardView {
     }
 
     private func wallClock(_ model: ViewModel) -> String {
-        let zone = TimeZone(identifier: model.snapshot.timeZone) ?? .current
+        let zone = model.snapshot.window.zone
         let date = Date(timeIntervalSince1970: Double(model.now))
         let formatter = DateFormatter()
         formatter.timeZone = zone
@@ -389,12 +389,11 @@ struct DashboardView {
             text = formatter.string(from: date)
             if !text.contains("GMT+") && !text.contains("GMT-") { break }
         }
-        return model.snapshot.day.description == DayWindow.containing(model.now, zone: zone).day.description
-            ? text : "\(model.snapshot.day) \(glyphs.middleDot) " + text
+        return model.snapshot.window.contains(model.now) ? text : "\(model.snapshot.day) \(glyphs.middleDot) " + text
     }
 
     private func clockTime(_ instant: Int64, _ model: ViewModel) -> String {
-        let window = DayWindow(day: model.snapshot.day, zone: TimeZone(identifier: model.snapshot.timeZone) ?? .current)
+        let window = model.snapshot.window
         return String(window.standardTimestamp(instant).suffix(8))
     }
 }

@@ -63,7 +63,7 @@ struct Report {
         if !s.recent.isEmpty {
             lines.append("")
             lines.append("Recent orders")
-            let window = DayWindow(day: s.day, zone: .init(identifier: s.timeZone) ?? .current)
+            let window = s.window
             for order in s.recent.prefix(8) {
                 let time = String(window.standardTimestamp(order.timestamp).suffix(8))
                 let dishes = order.items.map { "\($0.name) ×\($0.quantity)" }.joined(separator: ", ")

@@ -199,7 +199,7 @@ public struct SalesState: Sendable {
         let rejectedByReason = Dictionary(
             uniqueKeysWithValues: RejectionReason.allCases.map { ($0, rejected[$0.index]) })
         return Snapshot(
-            day: window.day, timeZone: window.zoneName,
+            window: window,
             orders: orders, revenue: revenue, customers: customers,
             items: dishes, paymentModes: modeTotals, minutes: minutes,
             rejected: rejectedByReason,

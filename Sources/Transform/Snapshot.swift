@@ -21,8 +21,10 @@ public struct Snapshot: Sendable, Equatable {
         public var revenue: Int64 = 0
     }
 
-    public var day: LocalDay
-    public var timeZone: String
+    /// The day and zone the totals are for (with its offsets, for formatting times).
+    public var window: DayWindow
+    public var day: LocalDay { window.day }
+    public var timeZone: String { window.zoneName }
     public var orders: Int64
     public var revenue: Int64
     public var customers: Int64
