@@ -80,7 +80,7 @@ struct LiveView {
         while Signals.pending() == nil {
             let key = screen.nextKey(milliseconds: 100)
             switch key {
-            case .character("q"), .character("Q"), .escape:
+            case .character("q"), .character("Q"), .escape, .hangup:
                 return
             case .character("i"), .character("I"):
                 ui.itemsByRevenue.toggle()

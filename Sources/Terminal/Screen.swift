@@ -8,6 +8,8 @@ public enum Key: Equatable, Sendable {
     case resize
     case up, down, left, right
     case other(Int32)
+    /// The terminal is gone (SSH dropped, window closed): nothing more can be shown.
+    case hangup
 }
 
 public struct ScreenError: Error, CustomStringConvertible {
@@ -121,7 +123,15 @@ public final class Screen {
         wtimeout(tiffin_stdscr(), milliseconds)
         var value: wint_t = 0
         let result = wget_wch(tiffin_stdscr(), &value)
-        if result == ERR { return nil }
+        if result == ERR {
+            // A hung-up terminal makes every read fail at once; without this check the
+            // caller's loop would spin at full speed on a screen nobody can see.
+            var input = pollfd(fd: 0, events: Int16(POLLIN), revents: 0)
+            if poll(&input, 1, 0) == 1, input.revents & Int16(POLLHUP | POLLERR | POLLNVAL) != 0 {
+                return .hangup
+            }
+            return nil
+        }
         if result == KEY_CODE_YES {
             switch Int32(value) {
             case KEY_RESIZE:

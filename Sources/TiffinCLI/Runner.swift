@@ -62,34 +62,35 @@ private func writeAll(_ fd: Int32, _ text: String) {
     }
 }
 
-/// SIGINT/SIGTERM handled by waiting for them on one thread. Call `block()` first thing in
-/// `run()`, before any thread exists, so every thread (librdkafka's too) inherits the mask.
+/// SIGINT, SIGTERM and SIGHUP (the terminal or SSH session went away) are handled by
+/// waiting for them on one thread. Call `block()` first thing in `run()`, before any thread
+/// exists, so every thread (librdkafka's too) inherits the mask.
 public enum Signals {
-    public static func block() {
+    private static func stopSignals() -> sigset_t {
         var set = sigset_t()
         sigemptyset(&set)
         sigaddset(&set, SIGINT)
         sigaddset(&set, SIGTERM)
+        sigaddset(&set, SIGHUP)
+        return set
+    }
+
+    public static func block() {
+        var set = stopSignals()
         pthread_sigmask(SIG_BLOCK, &set, nil)
     }
 
-    /// Blocks until SIGINT or SIGTERM arrives; returns its number.
+    /// Blocks until SIGINT, SIGTERM or SIGHUP arrives; returns its number.
     public static func wait() -> Int32 {
-        var set = sigset_t()
-        sigemptyset(&set)
-        sigaddset(&set, SIGINT)
-        sigaddset(&set, SIGTERM)
+        var set = stopSignals()
         var signal: Int32 = 0
         sigwait(&set, &signal)
         return signal
     }
 
-    /// Checks without blocking whether SIGINT or SIGTERM is pending (consumes it).
+    /// Checks without blocking whether SIGINT, SIGTERM or SIGHUP is pending (consumes it).
     public static func pending() -> Int32? {
-        var set = sigset_t()
-        sigemptyset(&set)
-        sigaddset(&set, SIGINT)
-        sigaddset(&set, SIGTERM)
+        var set = stopSignals()
         var zero = timespec(tv_sec: 0, tv_nsec: 0)
         let signal = sigtimedwait(&set, nil, &zero)
         return signal > 0 ? signal : nil

@@ -147,6 +147,22 @@ import Transform
         #expect(!session.capture().contains("Revenue today"))
     }
 
+    @Test func aVanishedTerminalEndsTheDashboardInsteadOfSpinning() throws {
+        guard hasTmux else { return }
+        let broker = try brokerWithOrders()
+        let session = try Session(command(broker))
+        session.wait { $0.contains("₹265") }
+        let dashboard = productsFolder().appendingPathComponent("dashboard").path
+        let pid = try #require(try Self.pgrep("^\(dashboard) -b \(broker.bootstrapServers)"))
+        // Closing the window takes the terminal away, as a dropped SSH connection does.
+        try Self.tmux(["kill-session", "-t", session.name])
+        let deadline = Date().addingTimeInterval(10)
+        while kill(pid, 0) == 0 && Date() < deadline { usleep(100_000) }
+        let alive = kill(pid, 0) == 0
+        if alive { kill(pid, SIGKILL) }
+        #expect(!alive, "the dashboard outlived its terminal")
+    }
+
     static func pgrep(_ pattern: String) throws -> Int32? {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/usr/bin/pgrep")
