@@ -50,22 +50,29 @@ import Transform
         }
     }
 
-    /// Runs tmux; only `capture-pane` output is read (a command that starts the tmux server
-    /// would hand our pipe to the server, and reading it would never end).
+    /// Runs tmux and waits for that client to exit. posix_spawn and waitpid rather than
+    /// Foundation's Process: the first command starts the tmux server, which outlives the
+    /// client and inherits what it was given, and Process then waited forever. Output is read
+    /// only for `capture-pane` (through a file, so no pipe end can be held open).
     @discardableResult
     static func tmux(_ arguments: [String]) throws -> String {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/tmux")
-        p.arguments = arguments
         let capture = arguments.first == "capture-pane"
-        let out = Pipe()
-        p.standardOutput = capture ? out : FileHandle.nullDevice
-        p.standardError = FileHandle.nullDevice
-        p.standardInput = FileHandle.nullDevice
-        try p.run()
-        let data = capture ? out.fileHandleForReading.readDataToEndOfFile() : Data()
-        p.waitUntilExit()
-        return String(decoding: data, as: UTF8.self)
+        let output = NSTemporaryDirectory() + "tiffin-tmux-\(UUID().uuidString)"
+        defer { if capture { unlink(output) } }
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, capture ? output : "/dev/null", O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
+        let argv = (["tmux"] + arguments).map { strdup($0) } + [nil]
+        defer { argv.forEach { free($0) } }
+        var pid: pid_t = 0
+        let spawned = posix_spawn(&pid, "/usr/bin/tmux", &actions, nil, argv, environ)
+        guard spawned == 0 else { throw POSIXError(POSIXErrorCode(rawValue: spawned) ?? .EIO) }
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+        return capture ? ((try? String(contentsOfFile: output, encoding: .utf8)) ?? "") : ""
     }
 
     /// A broker with three of today's orders (₹155 + ₹70 + ₹40 = ₹265).
