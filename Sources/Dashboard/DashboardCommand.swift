@@ -200,8 +200,9 @@ struct DashboardCommand: ParsableCommand {
         while Signals.pending() == nil {
             if case let .batch(batch) = ingest.consumer.next(timeout: 0.25) { ingest.apply(batch) }
             let now = Int64(Date().timeIntervalSince1970)
-            let today = ingest.state.window.containing(now)
-            if day == nil && today.day > ingest.state.window.day { ingest.state.roll(to: today) }
+            if day == nil && now >= ingest.state.window.end {
+                ingest.state.roll(to: ingest.state.window.containing(now))
+            }
             if Date().timeIntervalSince(lastReport) >= 5 {
                 lastReport = Date()
                 let health = ingest.consumer.health

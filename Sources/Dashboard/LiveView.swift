@@ -47,12 +47,11 @@ struct LiveView {
                 case .timedOut:
                     break
                 }
-                if followToday {
-                    let today = ingest.state.window.containing(Int64(Date().timeIntervalSince1970))
-                    if today.day > ingest.state.window.day {
-                        ingest.state.roll(to: today)
-                        changed = true
-                    }
+                // Past the day's end (a cheap comparison): start the new day.
+                let now = Int64(Date().timeIntervalSince1970)
+                if followToday, now >= ingest.state.window.end {
+                    ingest.state.roll(to: ingest.state.window.containing(now))
+                    changed = true
                 }
                 if changed || Date().timeIntervalSince(lastPublish) > 1, Date().timeIntervalSince(lastPublish) >= 0.1 {
                     let snapshot = ingest.state.snapshot()
