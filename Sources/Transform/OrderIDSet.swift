@@ -60,16 +60,6 @@ struct OrderIDSet: Sendable {
         return true
     }
 
-    func contains(_ id: Int64) -> Bool {
-        let key = UInt64(id) & Self.idMask
-        var i = Self.hash(key) & mask
-        while slots[i] != 0 {
-            if slots[i] & Self.idMask == key { return true }
-            i = (i + 1) & mask
-        }
-        return false
-    }
-
     /// Drops ids accepted for days before `day` (tags wrap every 2048 days; only recent days
     /// are compared, so the wrap never matters for a live dashboard).
     mutating func forget(before day: Int64) {
