@@ -199,10 +199,7 @@ struct DashboardCommand: ParsableCommand {
         var lastReport = Date.distantPast
         while Signals.pending() == nil {
             if case let .batch(batch) = ingest.consumer.next(timeout: 0.25) { ingest.apply(batch) }
-            let now = Int64(Date().timeIntervalSince1970)
-            if day == nil && now >= ingest.state.window.end {
-                ingest.state.roll(to: ingest.state.window.containing(now))
-            }
+            if day == nil { _ = ingest.rollOverIfPastMidnight(now: Int64(Date().timeIntervalSince1970)) }
             if Date().timeIntervalSince(lastReport) >= 5 {
                 lastReport = Date()
                 let health = ingest.consumer.health

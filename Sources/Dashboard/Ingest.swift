@@ -22,6 +22,14 @@ struct Ingest {
         }
     }
 
+    /// Starts the new day once the clock has passed the end of the current one (a single
+    /// comparison; the next day's window is built only then). True when it rolled over.
+    mutating func rollOverIfPastMidnight(now: Int64) -> Bool {
+        guard now >= state.window.end else { return false }
+        state.roll(to: state.window.containing(now))
+        return true
+    }
+
     /// Reads until every partition reached the end it had at start; gives up with a clear error
     /// when nothing arrives for `stallLimit` seconds before that.
     mutating func untilCaughtUp(stallLimit: Double) throws {

@@ -47,10 +47,7 @@ struct LiveView {
                 case .timedOut:
                     break
                 }
-                // Past the day's end (a cheap comparison): start the new day.
-                let now = Int64(Date().timeIntervalSince1970)
-                if followToday, now >= ingest.state.window.end {
-                    ingest.state.roll(to: ingest.state.window.containing(now))
+                if followToday, ingest.rollOverIfPastMidnight(now: Int64(Date().timeIntervalSince1970)) {
                     changed = true
                 }
                 if changed || Date().timeIntervalSince(lastPublish) > 1, Date().timeIntervalSince(lastPublish) >= 0.1 {

@@ -146,8 +146,7 @@ import Transform
         let session = try Session(command(broker, "--kiosk"))
         let pane = session.wait { $0.contains("Revenue today") }
         #expect(!pane.contains("q:quit"))
-        let dashboard = productsFolder().appendingPathComponent("dashboard").path
-        let pid = try Self.pgrep("^\(dashboard) -b \(broker.bootstrapServers)")
+        let pid = try Self.dashboardPID(broker)
         #expect(pid != nil)
         if let pid { kill(pid, SIGTERM) }
         #expect(session.exitStatus() == "0")
@@ -159,8 +158,7 @@ import Transform
         let broker = try brokerWithOrders()
         let session = try Session(command(broker))
         session.wait { $0.contains("₹265") }
-        let dashboard = productsFolder().appendingPathComponent("dashboard").path
-        let pid = try #require(try Self.pgrep("^\(dashboard) -b \(broker.bootstrapServers)"))
+        let pid = try #require(try Self.dashboardPID(broker))
         // Closing the window takes the terminal away, as a dropped SSH connection does.
         try Self.tmux(["kill-session", "-t", session.name])
         let deadline = Date().addingTimeInterval(10)
@@ -168,6 +166,12 @@ import Transform
         let alive = kill(pid, 0) == 0
         if alive { kill(pid, SIGKILL) }
         #expect(!alive, "the dashboard outlived its terminal")
+    }
+
+    /// The dashboard process reading `broker` (not the shell that started it).
+    static func dashboardPID(_ broker: EmbeddedBroker) throws -> Int32? {
+        let dashboard = productsFolder().appendingPathComponent("dashboard").path
+        return try pgrep("^\(dashboard) -b \(broker.bootstrapServers)")
     }
 
     static func pgrep(_ pattern: String) throws -> Int32? {
