@@ -24,18 +24,21 @@ let package = Package(
             providers: [.apt(["libncurses-dev"])]),
 
         // The domain, pure: bytes and numbers in, aggregates out.
-        .target(name: "Transform"),
+        .target(name: "Transform", dependencies: ["SafeText"]),
+
+        // The one rule for record text on any output (screen, report, log): a leaf module.
+        .target(name: "SafeText"),
 
         // Swift over librdkafka: config, producer, consumer, embedded broker, log routing.
         .target(
             name: "Kafka",
             dependencies: [
-                "CRdKafka",
+                "CRdKafka", "SafeText",
                 .product(name: "Logging", package: "swift-log"),
             ]),
 
         // The terminal: screen lifecycle, frames, widgets.
-        .target(name: "Terminal", dependencies: ["CNcurses"]),
+        .target(name: "Terminal", dependencies: ["CNcurses", "SafeText"]),
 
         // Command-line pieces shared by the executables (Kafka flags, logging flags, exit codes).
         .target(
@@ -50,7 +53,7 @@ let package = Package(
         .executableTarget(
             name: "Dashboard",
             dependencies: [
-                "Transform", "Kafka", "Terminal", "TiffinCLI",
+                "Transform", "Kafka", "Terminal", "TiffinCLI", "SafeText",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]),
@@ -87,16 +90,17 @@ let package = Package(
         .executableTarget(name: "ParserFuzz", dependencies: ["Transform"]),
 
         .testTarget(name: "TransformTests", dependencies: ["Transform"]),
-        .testTarget(name: "TerminalTests", dependencies: ["Terminal"]),
+        .testTarget(name: "TerminalTests", dependencies: ["Terminal", "SafeText"]),
+        .testTarget(name: "SafeTextTests", dependencies: ["SafeText"]),
         .testTarget(
             name: "KafkaTests",
             dependencies: [
-                "Kafka", "Transform", "TiffinCLI", "TestSupport",
+                "Kafka", "Transform", "TiffinCLI", "TestSupport", "SafeText",
                 .product(name: "Logging", package: "swift-log"),
             ]),
         .testTarget(
             name: "DashboardTests",
-            dependencies: ["Dashboard", "Transform", "Kafka", "TiffinCLI", "TestSupport"]),
+            dependencies: ["Dashboard", "Transform", "Kafka", "TiffinCLI", "TestSupport", "SafeText"]),
     ],
     swiftLanguageModes: [.v6]
 )

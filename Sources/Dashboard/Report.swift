@@ -1,8 +1,11 @@
 import Foundation
+import SafeText
 import Transform
 
 /// The day as plain text, for `--once` (cron, mail, a quick look over SSH): no colours, no
-/// cursor movement, fits 80 columns.
+/// cursor movement, fits 80 columns. Dish names, table ids and payment modes come from records,
+/// so every line goes through `SafeText.clean` before it is written: an escape in a dish name
+/// must not retitle or repaint the reader's terminal.
 struct Report {
     var money = Money()
     var width = 80
@@ -72,7 +75,9 @@ struct Report {
                         + Self.right(money.format(order.amount), 10) + "  " + order.paymentMode)
             }
         }
-        return lines.joined(separator: "\n") + "\n"
+        // Cleaning whole lines cannot miss a field; it replaces one character by one "?", so
+        // the padding done by `fit` and `right` stays aligned.
+        return lines.map { SafeText.clean($0) }.joined(separator: "\n") + "\n"
     }
 
     /// Pads or cuts `text` to exactly `width` characters (with … when cut).

@@ -1,3 +1,5 @@
+import SafeText
+
 /// One character cell: a grapheme (or "" for the right half of a wide character) and its style.
 public struct Cell: Sendable, Equatable {
     public var text: String
@@ -55,7 +57,9 @@ public struct Frame: Sendable, Equatable {
     }
 
     /// Writes `text` from (x, y), clipped to `clip` (default: the frame). Wide characters take
-    /// two cells; returns the column after the text.
+    /// two cells; returns the column after the text. A character holding an unsafe scalar (a
+    /// dish name may carry an escape or a bidi override; see `SafeText`) is drawn as one "?"
+    /// cell, which is also what `columns` counts for it.
     @discardableResult
     public mutating func put(
         _ text: String, x: Int, y: Int, style: Style = .plain, clip: Rect? = nil
@@ -68,9 +72,7 @@ public struct Frame: Sendable, Equatable {
             if w == 0 { continue }
             if column + w > area.maxX || column + w > width { break }
             if column >= area.x && column >= 0 {
-                // Control characters (a dish name may carry one) would move the real cursor.
-                let printable = character.unicodeScalars.allSatisfy { $0.value >= 0x20 && $0.value != 0x7F }
-                self[column, y] = Cell(printable ? String(character) : "?", style)
+                self[column, y] = Cell(SafeText.isUnsafe(character) ? "?" : String(character), style)
                 if w == 2 { self[column + 1, y] = .continuation }
             }
             column += w
@@ -92,21 +94,27 @@ public struct Frame: Sendable, Equatable {
         }
     }
 
-    /// Terminal columns a string takes (wcwidth per scalar; unprintables count as one).
+    /// Terminal columns a string takes as `put` draws it (wcwidth per scalar; a character with
+    /// an unsafe scalar counts as its one "?" cell).
     public static func columns(_ text: String) -> Int {
         text.reduce(0) { $0 + columns($1) }
     }
 
     public static func columns(_ character: Character) -> Int {
         var width = 0
-        for scalar in character.unicodeScalars { width = max(width, columns(scalar)) }
+        for scalar in character.unicodeScalars {
+            if SafeText.isUnsafe(scalar) { return 1 }  // drawn as one "?" whatever it joins
+            width = max(width, columns(scalar))
+        }
         return width
     }
 
     /// Columns of one scalar: 0 for combining marks and joiners, 2 for East Asian wide and
     /// emoji, 1 otherwise. A table of our own, so frames do not depend on the process locale.
+    /// Unsafe scalars (controls, bidi marks and overrides) are 1: `put` draws each as "?".
     public static func columns(_ scalar: Unicode.Scalar) -> Int {
         let v = scalar.value
+        if SafeText.isUnsafe(scalar) { return 1 }
         switch v {
         case 0x0300...0x036F, 0x0483...0x0489, 0x0591...0x05BD, 0x0610...0x061A, 0x064B...0x065F,
              0x0900...0x0903, 0x093A...0x094F, 0x0951...0x0957, 0x0962...0x0963,  // Devanagari marks
@@ -114,7 +122,7 @@ public struct Frame: Sendable, Equatable {
              0x0A81...0x0A83, 0x0ABC...0x0ACD, 0x0B01...0x0B03, 0x0B3C...0x0B57,
              0x0B82, 0x0BBE...0x0BCD, 0x0C00...0x0C04, 0x0C3E...0x0C56, 0x0C81...0x0C83,
              0x0CBC...0x0CD6, 0x0D00...0x0D03, 0x0D3B...0x0D4D, 0x0D57,
-             0x200B...0x200F, 0x2060...0x2064, 0x20D0...0x20FF, 0xFE00...0xFE0F, 0xFE20...0xFE2F,
+             0x200B...0x200D, 0x2060...0x2064, 0x20D0...0x20FF, 0xFE00...0xFE0F, 0xFE20...0xFE2F,
              0x1F3FB...0x1F3FF, 0xE0100...0xE01EF:
             return 0
         case 0x1100...0x115F, 0x231A...0x231B, 0x2329...0x232A, 0x23E9...0x23EC, 0x23F0, 0x23F3,

@@ -1,3 +1,5 @@
+import SafeText
+
 /// Builds compact JSON text with correct string escaping (RFC 8259 §7).
 struct JSONWriter {
     private(set) var text = ""
@@ -65,7 +67,9 @@ struct JSONWriter {
             case "\t": text += "\\t"
             case "\u{08}": text += "\\b"
             case "\u{0C}": text += "\\f"
-            case _ where scalar.value < 0x20:
+            case _ where SafeText.isUnsafe(scalar):
+                // Controls, C1 and bidi marks as \u escapes: the same string to a JSON reader,
+                // nothing a terminal obeys when the output is read on one.
                 let hex = String(scalar.value, radix: 16)
                 text += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
             default:

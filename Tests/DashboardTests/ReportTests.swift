@@ -1,0 +1,54 @@
+import Foundation
+import SafeText
+import Testing
+import Transform
+@testable import Dashboard
+
+/// `dashboard --once` goes to a terminal, a mail or a cron log: what a record carries must not
+/// reach it as escapes (issue 6).
+@Suite struct ReportTests {
+    @Test func recordTextReachesTheReportWithoutUnsafeScalars() {
+        let zone = TimeZone(identifier: "Asia/Kolkata")!
+        let window = DayWindow(day: LocalDay("2026-11-20")!, zone: zone)
+        var state = SalesState(window: window)
+        let hostileName = "\u{1B}]0;PWNED\u{07}Evil"  // retitles an xterm, then rings the bell
+        let orders = [
+            Order(
+                orderID: 1, tableID: "T\u{202E}3", customers: 2, paymentMode: "UPI",
+                items: [Order.Line(name: hostileName, quantity: 1, price: 70)], amount: 70,
+                timestamp: window.start + 13 * 3600),
+            Order(
+                orderID: 2, tableID: "T4", customers: 1, paymentMode: "CASH",
+                items: [Order.Line(name: "Masala Dosa", quantity: 2, price: 70)], amount: 140,
+                timestamp: window.start + 13 * 3600 + 60),
+        ]
+        for order in orders { state.ingest(Array(order.json.utf8), now: window.end) }
+        var snapshot = state.snapshot()
+        // Payment modes come from configuration, but the report treats them like record text.
+        if let upi = snapshot.paymentModes.firstIndex(where: { $0.mode == "UPI" }) {
+            snapshot.paymentModes[upi].mode = "U\u{9B}PI\u{2066}"
+        }
+        if let recent = snapshot.recent.firstIndex(where: { $0.orderID == 1 }) {
+            snapshot.recent[recent].paymentMode = "U\u{9B}PI\u{2066}"
+        }
+        // The hostile text really is in the snapshot, so the report had something to clean.
+        #expect(snapshot.orders == 2)
+        #expect(snapshot.items.contains { $0.name == hostileName })
+        #expect(snapshot.recent.contains { $0.tableID == "T\u{202E}3" })
+
+        let report = Report().render(snapshot, topic: "restaurant-sales")
+        let leaked = report.unicodeScalars.filter { SafeText.isUnsafe($0) && $0 != "\n" }
+        #expect(leaked.isEmpty, "\(leaked.map { String($0.value, radix: 16) })")
+        #expect(!report.contains("\r"))  // "\r\n" would be one Character: check it on its own
+        #expect(report.contains("?]0;PWNED?Evil"))
+        #expect(report.contains("T?3"))
+        #expect(report.contains("U?PI?"))
+
+        // One "?" per character keeps the columns: the hostile item's line is as long as the
+        // plain one's.
+        let lines = report.split(separator: "\n")
+        let evil = lines.first { $0.contains("PWNED") && !$0.contains("×") }
+        let dosa = lines.first { $0.contains("Masala Dosa") && !$0.contains("×") }
+        #expect(evil != nil && evil?.count == dosa?.count)
+    }
+}
