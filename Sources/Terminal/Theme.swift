@@ -1,5 +1,10 @@
-/// Colours by meaning, read from a btop-style theme file: `theme[key]="#RRGGBB"` lines, `#`
-/// comments. Keys the file leaves out keep the defaults; unknown keys are reported, not fatal.
+import SafeText
+
+/// Colours by meaning, read from a theme file in btop's format: `theme[key]="#RRGGBB"` lines
+/// (also `#GG` greys and `"R G B"` decimals, single or no quotes), `#` comments. A btop theme
+/// works as is: keys we do not use are ignored like any other line that is not an assignment,
+/// and some of btop's own keys stand in for our slots (`btopStandIns`). Slots the file leaves
+/// out keep the defaults; a malformed colour on a key we use is reported with its line.
 public struct Theme: Sendable, Equatable {
     public enum Slot: String, CaseIterable, Sendable {
         case mainForeground = "main_fg"
@@ -34,34 +39,84 @@ public struct Theme: Sendable, Equatable {
 
     public static let mono = Theme(colors: [:], monochrome: true)
 
-    /// Parses theme text over `base`; returns the theme and the lines it could not use.
+    /// btop keys that colour one of our slots when the file does not set the slot itself, in
+    /// order of preference (`main_fg`, `main_bg` and `title` mean the same in both), so that a
+    /// real btop theme gives sensible colours:
+    /// - border: `div_line` (btop's divider lines), else `cpu_box` (a box outline);
+    /// - label: `graph_text`, else `inactive_fg` (btop's own fallback for graph text);
+    /// - ok, warn, error: `cpu_start`, `cpu_mid`, `cpu_end` (btop's load gradient runs calm to hot);
+    /// - revenue: `proc_misc` (btop's accent in the process box, green by default);
+    /// - quantity, payment, orders: `available_end`, `cached_end`, `download_end` (meter colours
+    ///   whose btop defaults are amber, cyan and violet, like ours).
+    /// Other btop keys (`hi_fg`, `selected_bg`, `meter_bg`, the other gradients) are ignored.
+    public static let btopStandIns: [Slot: [String]] = [
+        .border: ["div_line", "cpu_box"],
+        .label: ["graph_text", "inactive_fg"],
+        .ok: ["cpu_start"],
+        .warn: ["cpu_mid"],
+        .error: ["cpu_end"],
+        .revenue: ["proc_misc"],
+        .quantity: ["available_end"],
+        .payment: ["cached_end"],
+        .orders: ["download_end"],
+    ]
+
+    /// Parses theme text over `base`; returns the theme and the problems, one sentence each,
+    /// starting with the line number.
     public static func parse(_ text: String, over base: Theme = .standard) -> (Theme, [String]) {
+        // Read every assignment first (a later line wins, as in btop), then colour each slot
+        // from its own key or else its first btop stand-in with a value.
+        var assigned: [String: Assignment] = [:]
+        // `isNewline` also splits "\r\n", which is one Character and so never equals "\n".
+        let lines = text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline)
+        for (number, raw) in lines.enumerated() {
+            guard let assignment = Assignment(raw, line: number + 1) else { continue }
+            assigned[assignment.key] = assignment
+        }
         var theme = base
-        var problems: [String] = []
-        for (number, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-            let line = raw.trimmingSpaces()
-            if line.isEmpty || line.hasPrefix("#") { continue }
-            guard line.hasPrefix("theme["), let close = line.firstIndex(of: "]"),
-                let eq = line[close...].firstIndex(of: "=")
-            else {
-                problems.append("line \(number + 1): expected theme[key]=\"#RRGGBB\"")
-                continue
-            }
-            let key = String(line[line.index(line.startIndex, offsetBy: 6)..<close])
-            let value = line[line.index(after: eq)...].trimmingSpaces().filter { $0 != "\"" }
-            guard let slot = Slot(rawValue: key) else {
-                problems.append("line \(number + 1): unknown key '\(key)'")
-                continue
-            }
-            if value.isEmpty {
-                theme.colors[slot] = .standard
-            } else if let color = Color(hex: value) {
+        var problems: [(line: Int, text: String)] = []
+        for slot in Slot.allCases {
+            let standIns = btopStandIns[slot, default: []].compactMap { assigned[$0] }.filter { !$0.value.isEmpty }
+            guard let source = assigned[slot.rawValue] ?? standIns.first else { continue }
+            if source.value.isEmpty {
+                theme.colors[slot] = .standard  // btop's "empty for the terminal's own colour"
+            } else if let color = Color(btop: source.value) {
                 theme.colors[slot] = color
             } else {
-                problems.append("line \(number + 1): '\(value)' is not a #RRGGBB colour")
+                let value = SafeText.clean(source.value)
+                problems.append(
+                    (line: source.line,
+                     text: "line \(source.line): theme[\(source.key)]=\"\(value)\" is not a colour "
+                        + "(\"#RRGGBB\", \"#GG\" or \"R G B\")"))
             }
         }
-        return (theme, problems)
+        return (theme, problems.sorted { $0.line < $1.line }.map { $0.text })
+    }
+
+    /// One `theme[key]=value` line. Like btop, anything else (comments, blank lines, other
+    /// settings) is not an assignment and is skipped without a word.
+    struct Assignment {
+        var key: String
+        var value: String
+        var line: Int
+
+        init?(_ raw: Substring, line: Int) {
+            let text = raw.trimmingSpaces()
+            guard text.hasPrefix("theme["), let close = text.firstIndex(of: "]"),
+                let equals = text[close...].firstIndex(of: "=")
+            else { return nil }
+            key = text[text.index(text.startIndex, offsetBy: 6)..<close].trimmingSpaces()
+            let rest = Substring(text[text.index(after: equals)...].trimmingSpaces())
+            // A quoted value ends at its closing quote (what follows is ignored, as in btop);
+            // an unquoted one is the rest of the line.
+            if let quote = rest.first, quote == "\"" || quote == "'" {
+                let inside = rest.dropFirst()
+                value = inside[..<(inside.firstIndex(of: quote) ?? inside.endIndex)].trimmingSpaces()
+            } else {
+                value = String(rest)
+            }
+            self.line = line
+        }
     }
 
     public func color(_ slot: Slot) -> Color { monochrome ? .standard : colors[slot] ?? .standard }
