@@ -43,7 +43,7 @@ public struct KafkaConfig: Sendable, Equatable {
     public mutating func apply(assignment: String, origin: String = "-X") throws {
         guard let (name, value) = Self.split(assignment) else {
             throw KafkaError.invalidProperty(
-                name: assignment, source: origin,
+                name: Self.redacted(assignment), source: origin,
                 reason: "expected key=value, for example -X fetch.wait.max.ms=50")
         }
         set(name, value, origin: origin)
@@ -51,29 +51,60 @@ public struct KafkaConfig: Sendable, Equatable {
 
     /// Reads a kcat-style properties file: `key=value` lines, `#` comments, blank lines.
     public mutating func merge(propertiesFile path: String) throws {
-        let text: String
-        do {
-            text = try String(contentsOfFile: path, encoding: .utf8)
-        } catch {
-            let reason = FileManager.default.fileExists(atPath: path)
-                ? "not readable as UTF-8 text" : "no such file"
-            throw KafkaError.propertiesFile(path: path, line: nil, reason: reason)
+        try merge(propertiesText: Self.readPropertiesFile(path), path: path)
+    }
+
+    /// The file's text, or an error that says why not in the user's words (a directory given by
+    /// mistake must not be reported as an encoding problem).
+    private static func readPropertiesFile(_ path: String) throws -> String {
+        func failure(_ reason: String) -> KafkaError {
+            .propertiesFile(path: path, line: nil, reason: reason)
         }
-        try merge(propertiesText: text, path: path)
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+            throw failure("no such file")
+        }
+        if isDirectory.boolValue { throw failure("is a directory, not a properties file") }
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else {
+            let code = errno
+            switch code {
+            case EACCES, EPERM: throw failure("cannot read it (permission denied)")
+            case ENOENT: throw failure("no such file")
+            default: throw failure("cannot read it (\(String(cString: strerror(code))))")
+            }
+        }
+        let data: Data
+        do {
+            data = try FileHandle(fileDescriptor: fd, closeOnDealloc: true).readToEnd() ?? Data()
+        } catch {
+            throw failure("cannot read it")
+        }
+        guard let text = String(data: data, encoding: .utf8) else { throw failure("not UTF-8 text") }
+        return text
     }
 
     /// Parses properties-file text; `path` names the file in errors and origins.
     public mutating func merge(propertiesText text: String, path: String) throws {
         let name = (path as NSString).lastPathComponent
+        var previousKey: String?
         for (index, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
             let line = raw.trimmingCharacters(in: .whitespacesAndNewlines)
             if line.isEmpty || line.hasPrefix("#") { continue }
             guard let (key, value) = Self.split(line) else {
-                throw KafkaError.propertiesFile(
-                    path: path, line: index + 1,
-                    reason: "expected key=value, found '\(line.prefix(60))'")
+                let reason: String
+                if let previousKey, Self.isSecret(previousKey) {
+                    // Most likely the second line of a PEM key or a wrapped password: quoting it
+                    // would print part of the secret.
+                    reason = "expected key=value; this line seems to continue \(previousKey) "
+                        + "(not shown), and a value must stay on one line"
+                } else {
+                    reason = "expected key=value, found '\(Self.redacted(line).prefix(60))'"
+                }
+                throw KafkaError.propertiesFile(path: path, line: index + 1, reason: reason)
             }
             set(key, value, origin: "\(name):\(index + 1)")
+            previousKey = key
         }
     }
 
@@ -86,12 +117,28 @@ public struct KafkaConfig: Sendable, Equatable {
         if let key { set("ssl.key.location", key, origin: "--key") }
     }
 
-    /// Properties whose values are never printed or logged.
+    /// Properties whose values are never printed or logged: passwords and secrets of any kind,
+    /// private keys (`ssl.key.*`, `ssl_key`), keystores and everything OAUTHBEARER (its config
+    /// carries client secrets). This is the one rule; every message that quotes a value asks it.
     public static func isSecret(_ name: String) -> Bool {
         let lower = name.lowercased()
         return lower.contains("password") || lower.contains("secret")
-            || lower.hasPrefix("ssl.key.") || lower.hasPrefix("sasl.oauthbearer.config")
-            || lower == "ssl_key" || lower.hasPrefix("ssl.keystore.")
+            || lower.hasPrefix("ssl.key.") || lower == "ssl_key"
+            || lower.hasPrefix("ssl.keystore.") || lower.hasPrefix("sasl.oauthbearer.")
+    }
+
+    /// A line or `-X` assignment safe to quote in a message. Its key is what comes before the
+    /// first '=', ':' or whitespace (so `sasl.password: hunter2`, a Java-style line, is caught
+    /// too); when that key is secret, everything after the separator becomes `[redacted]`.
+    public static func redacted(_ text: some StringProtocol) -> String {
+        let text = String(text)
+        let isSeparator: (Character) -> Bool = { $0 == "=" || $0 == ":" || $0.isWhitespace }
+        let start = text.firstIndex { !$0.isWhitespace } ?? text.endIndex
+        guard let keyEnd = text[start...].firstIndex(where: isSeparator) else { return text }
+        let key = String(text[start..<keyEnd])
+        guard !key.isEmpty, isSecret(key) else { return text }
+        let valueStart = text[keyEnd...].firstIndex { !isSeparator($0) } ?? text.endIndex
+        return String(text[..<valueStart]) + "[redacted]"
     }
 
     /// `name=value` lines safe to show: secret values become `[redacted]`.
@@ -126,11 +173,16 @@ public struct KafkaConfig: Sendable, Equatable {
         return conf
     }
 
+    /// `key=value` split at the first '='. A key holding ':' or whitespace is no property name but
+    /// a mistyped line (`sasl.password: abc==`), so it is refused rather than passed on to
+    /// librdkafka, whose rejection would quote it.
     private static func split(_ assignment: some StringProtocol) -> (String, String)? {
         guard let eq = assignment.firstIndex(of: "=") else { return nil }
         let name = assignment[..<eq].trimmingCharacters(in: .whitespaces)
         let value = assignment[assignment.index(after: eq)...].trimmingCharacters(in: .whitespaces)
-        guard !name.isEmpty else { return nil }
+        guard !name.isEmpty, !name.contains(where: { $0 == ":" || $0.isWhitespace }) else {
+            return nil
+        }
         return (name, value)
     }
 }

@@ -36,7 +36,14 @@ public struct KafkaOptions: ParsableArguments {
     public func validate() throws {
         if topic.isEmpty { throw ValidationError("-t needs a topic name") }
         for assignment in properties where !assignment.contains("=") {
-            throw ValidationError("-X \(assignment): expected key=value, e.g. -X fetch.wait.max.ms=50")
+            throw ValidationError("-X \(KafkaConfig.redacted(assignment)): expected key=value, e.g. -X fetch.wait.max.ms=50")
+        }
+        // A client certificate is useless without its private key, and the reverse.
+        if certificateFile != nil && keyFile == nil {
+            throw ValidationError("--cert needs --key (the client certificate's private key), e.g. --cert service.cert --key service.key")
+        }
+        if keyFile != nil && certificateFile == nil {
+            throw ValidationError("--key needs --cert (the client certificate it belongs to), e.g. --cert service.cert --key service.key")
         }
         for (flag, path) in [("--ca", caFile), ("--cert", certificateFile), ("--key", keyFile)] {
             if let path, !isReadableFile(path) {

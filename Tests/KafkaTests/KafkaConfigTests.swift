@@ -91,4 +91,124 @@ import Testing
             #expect(!"\(error)".contains("hunter2\""))
         }
     }
+
+    // Issue 6: a mistyped line never echoes a secret, whatever the separator.
+
+    @Test func aJavaStyleSecretLineIsMaskedInFileErrors() {
+        var config = KafkaConfig()
+        do {
+            try config.merge(propertiesText: "bootstrap.servers=kafka:9092\nsasl.password: hunter2\n", path: "client.properties")
+            Issue.record("accepted a line without '='")
+        } catch {
+            let message = "\(error)"
+            #expect(message == "client.properties:2: expected key=value, found 'sasl.password: [redacted]'")
+            #expect(!message.contains("hunter2"))
+        }
+    }
+
+    @Test func aJavaStyleSecretAssignmentIsMaskedInXErrors() {
+        var config = KafkaConfig()
+        do {
+            try config.apply(assignment: "sasl.password:hunter2")
+            Issue.record("accepted an assignment without '='")
+        } catch {
+            let message = "\(error)"
+            #expect(message.contains("sasl.password") && !message.contains("hunter2"), "\(message)")
+        }
+    }
+
+    @Test(arguments: [
+        "sasl.password", "SASL.PASSWORD", "ssl.key.password", "ssl.key.pem", "ssl_key",
+        "ssl.keystore.password", "ssl.keystore.location", "sasl.oauthbearer.config",
+        "sasl.oauthbearer.client.secret", "sasl.oauthbearer.client.id", "my.client.secret",
+    ])
+    func everySecretKeyIsMaskedWithEverySeparator(key: String) {
+        #expect(KafkaConfig.isSecret(key))
+        for line in ["\(key): hunter2", "\(key):hunter2", "\(key) hunter2", "  \(key)\thunter2", "\(key) : hunter2 = x"] {
+            var config = KafkaConfig()
+            do {
+                try config.merge(propertiesText: line, path: "client.properties")
+                Issue.record("accepted '\(line)'")
+            } catch {
+                #expect(!"\(error)".contains("hunter2"), "\(error)")
+                #expect("\(error)".contains(key), "\(error)")
+            }
+            do {
+                try config.apply(assignment: line)
+                Issue.record("accepted -X '\(line)'")
+            } catch {
+                #expect(!"\(error)".contains("hunter2"), "\(error)")
+                #expect("\(error)".contains(key), "\(error)")
+            }
+        }
+    }
+
+    @Test func ordinaryKeysAreQuotedInFull() {
+        #expect(!KafkaConfig.isSecret("sasl.username"))
+        #expect(!KafkaConfig.isSecret("ssl.ca.location"))
+        #expect(KafkaConfig.redacted("fetch.wait.max.ms: 50") == "fetch.wait.max.ms: 50")
+        #expect(KafkaConfig.redacted("sasl.password=hunter2") == "sasl.password=[redacted]")
+    }
+
+    @Test func aBase64SecretWithEqualsIsNotTakenForAName() {
+        // Split at the first '=', this line would make a property named "sasl.password: aHVudGVy",
+        // which librdkafka would then reject by quoting its name.
+        var config = KafkaConfig()
+        #expect(throws: KafkaError.self) {
+            try config.merge(propertiesText: "sasl.password: aHVudGVyMg==", path: "client.properties")
+        }
+        do {
+            try config.apply(assignment: "sasl.password: aHVudGVyMg==")
+        } catch {
+            #expect(!"\(error)".contains("aHVudGVy"), "\(error)")
+        }
+        #expect(config["sasl.password: aHVudGVyMg"] == nil)
+    }
+
+    @Test func theRestOfAMultiLineKeyIsNotQuoted() {
+        var config = KafkaConfig()
+        do {
+            try config.merge(
+                propertiesText: "ssl.key.pem=-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC\n",
+                path: "client.properties")
+            Issue.record("accepted a key split over lines")
+        } catch {
+            let message = "\(error)"
+            #expect(message.hasPrefix("client.properties:2: "), "\(message)")
+            #expect(message.contains("ssl.key.pem") && !message.contains("MIIEv"), "\(message)")
+        }
+    }
+
+    @Test func aDirectoryIsNotAPropertiesFile() throws {
+        let folder = (NSTemporaryDirectory() as NSString).appendingPathComponent("tiffin-props-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        var config = KafkaConfig()
+        #expect(throws: KafkaError.propertiesFile(
+            path: folder, line: nil, reason: "is a directory, not a properties file")) {
+            try config.merge(propertiesFile: folder)
+        }
+    }
+
+    @Test func aFileThatIsNotUTF8IsSaidSo() throws {
+        let path = (NSTemporaryDirectory() as NSString).appendingPathComponent("tiffin-props-\(UUID().uuidString)")
+        _ = FileManager.default.createFile(atPath: path, contents: Data([0x61, 0x3D, 0xFF, 0xFE, 0x0A]))
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        var config = KafkaConfig()
+        #expect(throws: KafkaError.propertiesFile(path: path, line: nil, reason: "not UTF-8 text")) {
+            try config.merge(propertiesFile: path)
+        }
+    }
+
+    @Test(.enabled(if: geteuid() != 0, "root reads any file"))
+    func anUnreadableFileSaysPermissionDenied() throws {
+        let path = (NSTemporaryDirectory() as NSString).appendingPathComponent("tiffin-props-\(UUID().uuidString)")
+        _ = FileManager.default.createFile(atPath: path, contents: Data("acks=1\n".utf8), attributes: [.posixPermissions: 0o000])
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        var config = KafkaConfig()
+        #expect(throws: KafkaError.propertiesFile(
+            path: path, line: nil, reason: "cannot read it (permission denied)")) {
+            try config.merge(propertiesFile: path)
+        }
+    }
 }
