@@ -42,6 +42,81 @@ import Transform
         }
     }
 
+    /// The sentence a file gets, or "accepted".
+    func verdict(_ text: String) -> String {
+        do {
+            _ = try RestaurantFile.parse(text, path: "menu.yaml")
+            return "accepted"
+        } catch {
+            return "\(error)"
+        }
+    }
+
+    // Issue 6: every mistake names the file, the line and the field in words.
+    @Test(arguments: [
+        (
+            "menu:\n  - {name: Masala Dosa, price: 70}\n  - {name: Vada, price: 70.5}\n",
+            "--menu menu.yaml, line 3: menu[1].price must be a whole number of rupees (found 70.5)"
+        ),
+        (
+            "menu: [{name: Tea, price: ten}]\n",
+            "--menu menu.yaml, line 1: menu[0].price must be a whole number of rupees (found 'ten')"
+        ),
+        (
+            "menu:\n  - name: Tea\n    price: \"10\"\n",
+            "--menu menu.yaml, line 3: menu[0].price must be a whole number of rupees (found '10')"
+        ),
+        (
+            "",
+            "--menu menu.yaml: the file is empty; expected menu:, payment_modes: and/or tables:"
+        ),
+        (
+            "# nothing here yet\n",
+            "--menu menu.yaml: the file is empty; expected menu:, payment_modes: and/or tables:"
+        ),
+        (
+            "menu: [{name: Tea, price: 10}]\npayment_mode: [CASH]\n",
+            "--menu menu.yaml, line 2: unknown key 'payment_mode' (known: menu, payment_modes, tables)"
+        ),
+        (
+            "menu:\n  - name: Tea\n    prise: 10\n",
+            "--menu menu.yaml, line 3: unknown key 'prise' in menu[0] (known: name, price)"
+        ),
+        (
+            "tables: T1\n",
+            "--menu menu.yaml, line 1: tables must be a list such as [T1, T2, T3] (found 'T1')"
+        ),
+        (
+            "menu: [Tea]\n",
+            "--menu menu.yaml, line 1: menu[0] must be an item such as {name: Tea, price: 10} (found 'Tea')"
+        ),
+        (
+            "- {name: Tea, price: 10}\n",
+            "--menu menu.yaml, line 1: expected menu:, payment_modes: and/or tables: at the top (found a list)"
+        ),
+    ])
+    func mistakesSayLineAndField(text: String, expected: String) {
+        #expect(verdict(text) == expected)
+    }
+
+    @Test func invalidYAMLNamesTheLine() {
+        let message = verdict("menu:\n  - {name: Tea, price: 10}\ntables: [T1]\npayment_modes: CASH: UPI\n")
+        #expect(message.hasPrefix("--menu menu.yaml, line 4: not valid YAML (mapping values are not allowed"), "\(message)")
+        #expect(!message.contains("^"), "no editor snippet in a sentence: \(message)")
+    }
+
+    @Test func aRepeatedSectionIsNamed() {
+        let message = verdict("tables: [T1]\ntables: [T2]\n")
+        #expect(message.hasPrefix("--menu menu.yaml, line "), "\(message)")
+        #expect(message.contains("'tables' appears twice"), "\(message)")
+    }
+
+    @Test func aSectionWithNoValueKeepsTheSeed() throws {
+        let restaurant = try RestaurantFile.parse("tables:\npayment_modes: [UPI]\n", path: "menu.yaml")
+        #expect(restaurant.tables == Restaurant.seed.tables)
+        #expect(restaurant.paymentModes == ["UPI"])
+    }
+
     @Test func theConfiguredMenuDrivesTheWarnings() throws {
         let restaurant = try RestaurantFile.parse("menu: [{name: Filter Coffee, price: 30}]\npayment_modes: [WALLET]\n", path: "m.yaml")
         var state = SalesState(window: DayWindow.containing(1_764_059_400, zone: .init(identifier: "UTC")!), restaurant: restaurant)
