@@ -28,6 +28,8 @@ public enum ClientEvent: Sendable, Equatable, CustomStringConvertible {
     case reconnected
     case throttled(broker: String, milliseconds: Int)
     case error(String)
+    /// The cluster id changed: another cluster now answers at the same address.
+    case clusterReplaced(old: String, new: String)
 
     public var description: String {
         switch self {
@@ -36,6 +38,7 @@ public enum ClientEvent: Sendable, Equatable, CustomStringConvertible {
         case .reconnected: return "reconnected"
         case let .throttled(broker, ms): return "throttled \(ms) ms by \(broker)"
         case let .error(message): return message
+        case let .clusterReplaced(old, new): return "the Kafka cluster was replaced (id \(old) → \(new))"
         }
     }
 }
@@ -50,6 +53,8 @@ public struct ClientHealth: Sendable, Equatable {
     /// Last throttle time a broker asked for, in milliseconds (0 = none).
     public var throttleMilliseconds: Int = 0
     public var lastError: String?
+    /// When the cluster behind the address was last replaced (the consumer then reads again).
+    public var clusterReplacedAt: Date?
     /// Newest last, at most `historyLimit`.
     public var events: [Stamped] = []
     /// Counts every event ever recorded, so a reader can tell which ones are new.
@@ -69,6 +74,7 @@ public struct ClientHealth: Sendable, Equatable {
         if events.count > Self.historyLimit { events.removeFirst(events.count - Self.historyLimit) }
         eventCount += 1
         if case let .error(message) = event { lastError = message }
+        if case .clusterReplaced = event { clusterReplacedAt = now }
     }
 
     /// Moves to `next`, recording "reconnected" when coming back from a down state.

@@ -61,6 +61,8 @@ public final class Consumer: Sendable {
         /// Oldest and next offsets when the consumer started (-1 when unknown, in group mode).
         public var low: Int64
         public var high: Int64
+        /// The offset the read started at (-1 when unknown, in group mode).
+        public var start: Int64 = -1
         /// Next offset to be handed over (-1 until known).
         public var position: Int64
         /// Assigned to this consumer (always true in watch mode).
@@ -125,6 +127,7 @@ public final class Consumer: Sendable {
             (offsets, resolution) = try Self.startOffsets(client, options, progress)
             try Self.assign(client, topic: options.topic, offsets: offsets)
             for i in progress.indices {
+                progress[i].start = offsets[i]
                 progress[i].position = offsets[i]
                 progress[i].reachedEnd = offsets[i] >= progress[i].high
             }
@@ -153,7 +156,7 @@ public final class Consumer: Sendable {
     }
 
     deinit {
-        loop.stop()
+        close()
     }
 
     /// The next batch, waiting up to `timeout` seconds.
@@ -171,9 +174,34 @@ public final class Consumer: Sendable {
 
     public var health: ClientHealth { loop.client.context.health.withLock { $0 } }
 
-    /// Stops the poll thread and leaves the group; batches not yet read are dropped.
-    public func close() {
-        loop.stop()
+    /// Records handed over so far, and how many there were to read from the start offsets to
+    /// the watermarks seen at start (watch mode; both 0 when unknown).
+    public var recordCount: (read: Int64, of: Int64) {
+        var read: Int64 = 0
+        var total: Int64 = 0
+        for p in progress where p.assigned && p.start >= 0 && p.high >= p.start {
+            total += p.high - p.start
+            read += max(0, min(p.position, p.high) - p.start)
+        }
+        return (read, total)
+    }
+
+    /// Stops the poll thread and leaves the group; batches not yet read are dropped. Waits at
+    /// most `seconds`: with the broker gone, librdkafka's close can wait far longer, and a
+    /// program on its way out must not hang on it (what is left is freed when the process ends).
+    public func close(within seconds: Double = 3) {
+        let loop = self.loop
+        let done = DispatchSemaphore(value: 0)
+        let closer = Thread {
+            loop.stop()
+            done.signal()
+        }
+        closer.name = "tiffin-consumer-close"
+        closer.start()
+        if done.wait(timeout: .now() + seconds) == .timedOut {
+            loop.client.context.logger.warning(
+                "the Kafka consumer did not close within \(seconds) s; leaving it to the exit")
+        }
     }
 
     // MARK: - Start-up (watch mode)
@@ -181,7 +209,7 @@ public final class Consumer: Sendable {
     /// Oldest and next offsets of every partition, asked in two requests (not one round trip
     /// per partition: 64 partitions over a 50 ms link would otherwise take three seconds).
     /// ListOffsets' special times -2 (earliest) and -1 (latest) mean exactly that.
-    private static func watermarks(
+    fileprivate static func watermarks(
         _ client: NativeClient, _ options: Options, count: Int, brokers: String
     ) throws -> [PartitionProgress] {
         let partitions = (0..<Int32(count)).map {
@@ -223,7 +251,7 @@ public final class Consumer: Sendable {
         return result
     }
 
-    private static func startOffsets(
+    fileprivate static func startOffsets(
         _ client: NativeClient, _ options: Options, _ progress: [PartitionProgress]
     ) throws -> ([Int64], StartResolution) {
         switch options.start {
@@ -251,7 +279,7 @@ public final class Consumer: Sendable {
         }
     }
 
-    private static func offsetsForTimes(
+    fileprivate static func offsetsForTimes(
         _ client: NativeClient, _ options: Options, _ progress: [PartitionProgress],
         milliseconds: Int64
     ) throws -> [Int64] {
@@ -271,7 +299,7 @@ public final class Consumer: Sendable {
         return result
     }
 
-    private static func assign(_ client: NativeClient, topic: String, offsets: [Int64]) throws {
+    fileprivate static func assign(_ client: NativeClient, topic: String, offsets: [Int64]) throws {
         let list = rd_kafka_topic_partition_list_new(Int32(offsets.count))!
         defer { rd_kafka_topic_partition_list_destroy(list) }
         for (p, offset) in offsets.enumerated() {
@@ -292,6 +320,7 @@ private final class PollLoop: Sendable {
     private let running = Atomic<Bool>(true)
     private let finished = Atomic<Bool>(false)
     private let stopped = Atomic<Bool>(false)
+    private let waker: FetchWaker
 
     private struct QueueHandle: @unchecked Sendable {
         // Safety: rd_kafka_queue_t is thread-safe; destroyed once, after the poll thread ended.
@@ -307,6 +336,7 @@ private final class PollLoop: Sendable {
         self.options = options
         self.state = Mutex(progress)
         self.channel = BoundedChannel(capacity: options.queueDepth)
+        self.waker = FetchWaker(client: client, topic: options.topic)
     }
 
     deinit {
@@ -318,6 +348,7 @@ private final class PollLoop: Sendable {
         guard !stopped.exchange(true, ordering: .acquiringAndReleasing) else { return }
         running.store(false, ordering: .releasing)
         channel.discard()
+        waker.stop()
         while !finished.load(ordering: .acquiring) { usleep(1_000) }
         rd_kafka_consumer_close(client.handle)
     }
@@ -339,6 +370,7 @@ private final class PollLoop: Sendable {
         var lastAssignmentCheck = Date.distantPast
         var lastWake = DispatchTime.now().uptimeNanoseconds
         var wakeTarget = 0
+        var cluster = ClusterWatch()
         if wasCaughtUp, options.stopAtStartWatermarks {
             var batch = MessageBatch()
             batch.caughtUp = true
@@ -350,6 +382,13 @@ private final class PollLoop: Sendable {
         let batchMode = options.mode == .watch
 
         while running.load(ordering: .relaxed) {
+            if let change = cluster.check(client), restart(&progress, change) {
+                cluster.known = change.new
+                wasCaughtUp = false
+                var marker = MessageBatch()
+                marker.restarted = true
+                if !channel.push(marker) { break }
+            }
             var count = 0
             if batchMode {
                 let n = rd_kafka_consume_batch_queue(queue.pointer, 100, messages, capacity)
@@ -416,6 +455,56 @@ private final class PollLoop: Sendable {
         }
     }
 
+    /// Another cluster answers at the same address: its logs start again at offset 0, so the
+    /// old positions would silently skip its first records. Reads again from the start position
+    /// on the new cluster (watch mode: new watermarks and start offsets; group mode: the
+    /// assigned partitions from their beginning). False when the new cluster does not answer
+    /// yet (the next check tries again).
+    private func restart(
+        _ progress: inout [Consumer.PartitionProgress], _ change: ClusterWatch.Change
+    ) -> Bool {
+        let logger = client.context.logger
+        logger.warning("the Kafka cluster was replaced (cluster id \(change.old) → \(change.new)); reading again")
+        switch options.mode {
+        case .watch:
+            do {
+                let count = try client.partitionCount(
+                    topic: options.topic, timeout: options.timeout, brokers: "the new cluster")
+                var fresh = try Consumer.watermarks(client, options, count: count, brokers: "the new cluster")
+                let (offsets, _) = try Consumer.startOffsets(client, options, fresh)
+                try Consumer.assign(client, topic: options.topic, offsets: offsets)
+                for i in fresh.indices {
+                    fresh[i].start = offsets[i]
+                    fresh[i].position = offsets[i]
+                    fresh[i].reachedEnd = offsets[i] >= fresh[i].high
+                }
+                progress = fresh
+            } catch {
+                logger.warning("the new Kafka cluster did not answer yet: \(error)")
+                return false
+            }
+        case .group:
+            let assigned = progress.filter(\.assigned)
+            let list = rd_kafka_topic_partition_list_new(Int32(max(1, assigned.count)))!
+            defer { rd_kafka_topic_partition_list_destroy(list) }
+            for p in assigned {
+                rd_kafka_topic_partition_list_add(list, options.topic, p.partition).pointee.offset =
+                    Int64(RD_KAFKA_OFFSET_BEGINNING)
+            }
+            if let error = rd_kafka_seek_partitions(client.handle, list, Int32(options.timeout * 1000)) {
+                logger.warning("could not rewind on the new Kafka cluster: \(String(cString: rd_kafka_error_string(error)))")
+                rd_kafka_error_destroy(error)
+                return false
+            }
+            for i in progress.indices {
+                progress[i].position = -1
+                progress[i].reachedEnd = false
+            }
+        }
+        client.context.health.withLock { $0.record(.clusterReplaced(old: change.old, new: change.new)) }
+        return true
+    }
+
     /// librdkafka 2.0 stops fetching a partition while its local queue is over
     /// `queued.min.messages` / `queued.max.messages.kbytes` and looks again only on its next
     /// one-second tick (later versions made this `fetch.queue.backoff.ms`). A reader slower than
@@ -432,11 +521,8 @@ private final class PollLoop: Sendable {
         let behind = progress.indices.filter { !progress[$0].reachedEnd }
         guard !behind.isEmpty else { return }
         target = (target + 1) % behind.count
-        var low: Int64 = 0
-        var high: Int64 = 0
-        _ = rd_kafka_query_watermark_offsets(
-            client.handle, options.topic, progress[behind[target]].partition, &low, &high, 50)
-        lastWake = DispatchTime.now().uptimeNanoseconds
+        waker.wake(partition: progress[behind[target]].partition)
+        lastWake = now
     }
 
     private func markAssignment(_ progress: inout [Consumer.PartitionProgress]) {
@@ -452,5 +538,79 @@ private final class PollLoop: Sendable {
                 progress[i].reachedEnd = false
             }
         }
+    }
+}
+
+/// Asks for a partition's watermarks on a thread of its own, only to make librdkafka's fetcher
+/// look again (see `wakeFetcherIfIdle`). librdkafka's watermark query waits for the broker's
+/// answer however long that takes — minutes with a broker that died mid-request — so the poll
+/// thread must never make it. Requests made while one is under way collapse into one.
+private final class FetchWaker: Sendable {
+    private struct Request {
+        var partition: Int32?
+        var stopped = false
+    }
+
+    private let request = Mutex(Request())
+    private let ready = DispatchSemaphore(value: 0)
+
+    init(client: NativeClient, topic: String) {
+        let thread = Thread { [self] in
+            while true {
+                ready.wait()
+                let (partition, stopped) = request.withLock { r in
+                    defer { r.partition = nil }
+                    return (r.partition, r.stopped)
+                }
+                if stopped { return }
+                guard let partition else { continue }
+                var low: Int64 = 0
+                var high: Int64 = 0
+                _ = rd_kafka_query_watermark_offsets(client.handle, topic, partition, &low, &high, 50)
+            }
+        }
+        thread.name = "tiffin-fetch-waker"
+        thread.start()
+    }
+
+    func wake(partition: Int32) {
+        let isNew = request.withLock { r -> Bool in
+            guard r.partition == nil else { return false }
+            r.partition = partition
+            return true
+        }
+        if isNew { ready.signal() }
+    }
+
+    func stop() {
+        request.withLock { $0.stopped = true }
+        ready.signal()
+    }
+}
+
+/// The id of the cluster answering at the configured address, checked about once a second
+/// from librdkafka's cached metadata (no request is made).
+private struct ClusterWatch {
+    struct Change {
+        var old: String
+        var new: String
+    }
+
+    var known: String?
+    private var lastCheck: UInt64 = 0
+
+    /// A change from a known id to another one; the caller sets `known` once it has acted on it.
+    mutating func check(_ client: NativeClient) -> Change? {
+        let now = DispatchTime.now().uptimeNanoseconds
+        guard now - lastCheck > 1_000_000_000 else { return nil }
+        lastCheck = now
+        guard let raw = rd_kafka_clusterid(client.handle, 0) else { return nil }
+        let id = String(cString: raw)
+        rd_kafka_mem_free(client.handle, raw)
+        guard let known else {
+            self.known = id
+            return nil
+        }
+        return id == known ? nil : Change(old: known, new: id)
     }
 }

@@ -10,6 +10,8 @@ public enum KafkaError: Error, Equatable, Sendable, CustomStringConvertible {
     case clientCreation(String)
     /// The cluster could not be reached within the time allowed.
     case unreachable(brokers: String, seconds: Double, detail: String)
+    /// A TLS or SASL handshake failed: retrying the same settings will not help.
+    case handshake(brokers: String, reason: String)
     /// The topic does not exist on the cluster.
     case unknownTopic(String)
     /// Any other error librdkafka reported, with its code and message.
@@ -32,6 +34,21 @@ public enum KafkaError: Error, Equatable, Sendable, CustomStringConvertible {
             let secs = seconds == seconds.rounded() ? String(Int(seconds)) : String(seconds)
             return "cannot reach Kafka at \(brokers) within \(secs) s (\(detail)); "
                 + "check the address with -b, or start one with `broker`"
+        case let .handshake(brokers, reason):
+            let lower = reason.lowercased()
+            let hint: String
+            if lower.contains("plaintext") || lower.contains("wrong version number")
+                || lower.contains("handshake not supported") || lower.contains("unexpected eof")
+            {
+                hint = "the listener speaks another protocol: check -X security.protocol (and --ca/--cert/--key) against the broker's listener"
+            } else if lower.contains("certificate verify failed") || lower.contains("unable to get local issuer") {
+                hint = "the broker's certificate is not signed by the CA given with --ca"
+            } else if lower.contains("sasl") {
+                hint = "check -X sasl.mechanisms, sasl.username and sasl.password"
+            } else {
+                hint = "check --ca, --cert and --key (and -X security.protocol)"
+            }
+            return "cannot connect to Kafka at \(brokers): \(reason); \(hint)"
         case let .unknownTopic(topic):
             return "topic '\(topic)' does not exist on the cluster; check the name with -t "
                 + "(list topics with `kcat -b ADDR -L`)"

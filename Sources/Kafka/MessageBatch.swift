@@ -17,6 +17,10 @@ public struct MessageBatch: Sendable {
     private let storage: Storage?
     /// Every partition had reached its end (or its stop offset) when this batch was made.
     public internal(set) var caughtUp = false
+    /// The cluster behind the address was replaced (a new cluster id): what was read before this
+    /// batch came from a cluster that is gone, and reading starts over on the new one. Such a
+    /// batch carries no records.
+    public internal(set) var restarted = false
 
     public init() {
         storage = nil

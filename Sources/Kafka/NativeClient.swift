@@ -13,6 +13,9 @@ final class ClientContext: Sendable {
     let outstanding = Atomic<Int>(0)
     let delivered = Atomic<Int>(0)
     let failed = Atomic<Int>(0)
+    /// The first TLS or SASL failure reported: retrying will not help, so a client waiting for
+    /// its first answer gives up at once with this text.
+    let handshakeFailure = Mutex<String?>(nil)
 
     init(logger: Logger, onDelivery: (@Sendable (DeliveryReport) -> Void)? = nil) {
         self.logger = logger
@@ -33,6 +36,7 @@ final class ClientContext: Sendable {
 
     func handleError(_ err: rd_kafka_resp_err_t, reason: String) {
         let logger = self.logger
+        if Self.isHandshakeFailure(err, reason) { noteHandshakeFailure(Self.connectionFailureReason(reason)) }
         health.withLock { health in
             switch err {
             case RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN:
@@ -45,6 +49,38 @@ final class ClientContext: Sendable {
             }
         }
         logger.warning("librdkafka: \(reason)", metadata: ["code": "\(err.rawValue)"])
+    }
+
+    func noteHandshakeFailure(_ reason: String) {
+        handshakeFailure.withLock { if $0 == nil { $0 = reason } }
+    }
+
+    /// The cause in a librdkafka connection message, without the broker's name in front
+    /// ("ssl://host:9092/bootstrap: ") or the state details behind ("(after 1ms in state …)").
+    static func connectionFailureReason(_ text: String) -> String {
+        var reason = Substring(text)
+        if let range = reason.range(of: "/bootstrap: ") ?? reason.range(of: #"://"#).flatMap({ r in
+            reason[r.upperBound...].range(of: ": ")
+        }) {
+            reason = reason[range.upperBound...]
+        }
+        if let after = reason.range(of: " (after ", options: .backwards) { reason = reason[..<after.lowerBound] }
+        return String(reason)
+    }
+
+    /// TLS and SASL failures: the listener speaks something else, the certificate or the
+    /// credentials are wrong. librdkafka reports some of them as transport failures, so the
+    /// text is looked at too.
+    static func isHandshakeFailure(_ err: rd_kafka_resp_err_t, _ reason: String) -> Bool {
+        switch err {
+        case RD_KAFKA_RESP_ERR__SSL, RD_KAFKA_RESP_ERR__AUTHENTICATION,
+            RD_KAFKA_RESP_ERR_SASL_AUTHENTICATION_FAILED:
+            return true
+        default:
+            let lower = reason.lowercased()
+            return lower.contains("ssl handshake") || lower.contains("sasl")
+                || lower.contains("certificate verify failed")
+        }
     }
 
     /// Reads broker states from librdkafka's statistics JSON (once a second by default).
@@ -123,6 +159,11 @@ final class NativeClient: @unchecked Sendable {
             default: swiftLevel = .debug
             }
             context.logger.log(level: swiftLevel, "\(fac): \(text)")
+            // librdkafka says why a connection failed only here (facility FAIL), not through
+            // the error callback: a TLS or SASL failure must not wait for the timeout.
+            if fac == "FAIL", level <= 4, ClientContext.isHandshakeFailure(RD_KAFKA_RESP_ERR__TRANSPORT, text) {
+                context.noteHandshakeFailure(ClientContext.connectionFailureReason(text))
+            }
         }
         rd_kafka_conf_set_error_cb(conf) { rk, err, reason, _ in
             guard let context = ClientContext.from(rk) else { return }
@@ -159,12 +200,38 @@ final class NativeClient: @unchecked Sendable {
         }
     }
 
+    private final class MetadataAnswer: @unchecked Sendable {
+        // Safety: written once by the requesting thread before `done` is signalled, read after.
+        var err = RD_KAFKA_RESP_ERR_NO_ERROR
+        var metadata: UnsafePointer<rd_kafka_metadata>?
+        let done = DispatchSemaphore(value: 0)
+    }
+
+    private func metadataAnswer(timeout: Double, brokers: String) throws
+        -> (rd_kafka_resp_err_t, UnsafePointer<rd_kafka_metadata>?)
+    {
+        let answer = MetadataAnswer()
+        let thread = Thread { [self] in
+            answer.err = rd_kafka_metadata(handle, 1, nil, &answer.metadata, Int32(timeout * 1000))
+            answer.done.signal()
+        }
+        thread.name = "tiffin-metadata"
+        thread.start()
+        while answer.done.wait(timeout: .now() + 0.05) == .timedOut {
+            if let reason = context.handshakeFailure.withLock({ $0 }) {
+                throw KafkaError.handshake(brokers: brokers, reason: reason)
+            }
+        }
+        return (answer.err, answer.metadata)
+    }
+
     /// Partition count of `topic`, or an error that says why the cluster did not answer.
     /// Asks for every topic's metadata: naming the topic in the request would let a broker
     /// with auto-creation (the embedded one) create a misspelt topic instead of saying so.
+    /// The request runs on a thread of its own while this one watches for a TLS or SASL failure,
+    /// which ends the wait at once instead of after `timeout` seconds.
     func partitionCount(topic: String, timeout: Double, brokers: String) throws -> Int {
-        var metadata: UnsafePointer<rd_kafka_metadata>?
-        let err = rd_kafka_metadata(handle, 1, nil, &metadata, Int32(timeout * 1000))
+        let (err, metadata) = try metadataAnswer(timeout: timeout, brokers: brokers)
         guard err.isOK, let metadata else {
             if err == RD_KAFKA_RESP_ERR__TIMED_OUT || err == RD_KAFKA_RESP_ERR__TRANSPORT {
                 let last = context.health.withLock { $0.lastError }
