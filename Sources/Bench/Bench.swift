@@ -200,7 +200,7 @@ struct PipelineBench: ParsableCommand {
         p.standardError = FileHandle.standardError
         let start = DispatchTime.now().uptimeNanoseconds
         try p.run()
-        let data = expectInOutput == nil ? Data() : out.fileHandleForReading.readDataToEndOfFile()
+        let data = expectInOutput == nil ? Data() : (try out.fileHandleForReading.readToEnd() ?? Data())
         p.waitUntilExit()
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
         guard p.terminationStatus == 0 else { throw ValidationError("\(path) exited \(p.terminationStatus)") }

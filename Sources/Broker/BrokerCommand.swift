@@ -26,6 +26,10 @@ struct BrokerCommand: ParsableCommand {
     @Option(help: "Brokers in the cluster.")
     var brokers: Int = 1
 
+    @Option(help: ArgumentHelp(
+        "Round-trip time every broker adds to each request, like a slow link.", valueName: "ms"))
+    var rtt: Int = 0
+
     @OptionGroup var log: LogOptions
 
     static func main() { Runner.main(Self.self) }
@@ -37,19 +41,23 @@ struct BrokerCommand: ParsableCommand {
         guard (1...32).contains(brokers) else {
             throw ValidationError("--brokers \(brokers): expected 1 to 32")
         }
+        guard (0...60_000).contains(rtt) else {
+            throw ValidationError("--rtt \(rtt): expected 0 to 60000 milliseconds")
+        }
         if topics.contains(where: \.isEmpty) { throw ValidationError("--topic needs a name") }
     }
 
     func run() throws {
-        Signals.block()
+        Signals.start()
         let logger = try log.bootstrap(label: "broker", defaultPath: nil)
         let broker = try EmbeddedBroker(brokers: brokers, logger: logger)
+        if rtt > 0 { try broker.setRoundTripTime(rtt) }
         var created: [String] = []
         for topic in ["restaurant-sales"] + topics where !created.contains(topic) {
             try broker.createTopic(topic, partitions: partitions, replicationFactor: brokers)
             created.append(topic)
         }
-        writeStandardOutput(broker.bootstrapServers + "\n")
+        try writeStandardOutput(broker.bootstrapServers + "\n")
         writeStandardError(
             "broker: serving \(created.joined(separator: ", ")) (\(partitions) partitions) at "
                 + "\(broker.bootstrapServers); Ctrl-C to stop\n")

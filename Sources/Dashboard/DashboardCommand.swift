@@ -93,7 +93,7 @@ struct DashboardCommand: ParsableCommand {
             throw ValidationError("--tz \(tz): not an IANA time zone (try Asia/Kolkata or UTC)")
         }
         guard timeout > 0 && timeout <= 3600 else {
-            throw ValidationError("--timeout \(timeout): expected 0 to 3600 seconds")
+            throw ValidationError("--timeout \(String(format: "%g", timeout)): expected more than 0 and at most 3600 seconds")
         }
         if demo && kafka.brokers != nil {
             throw ValidationError("--demo runs its own broker; leave out -b")
@@ -113,7 +113,8 @@ struct DashboardCommand: ParsableCommand {
         if fullScreen && log.logFile == "-" {
             throw ValidationError("--log-file -: standard error is the screen in the full-screen view; give a file")
         }
-        Signals.block()
+        // Nothing here needs long to wind down: a stop signal ends the process within a second.
+        Signals.start(grace: 1)
         let logger = try log.bootstrap(label: "dashboard", defaultPath: LogOptions.defaultFile(for: "dashboard"))
         let restaurant = try menuFile.map(RestaurantFile.load) ?? .seed
         let zone = tz.flatMap(TimeZone.init(identifier:)) ?? TimeZone.current
@@ -122,17 +123,20 @@ struct DashboardCommand: ParsableCommand {
         let window = day.flatMap(LocalDay.init).map { DayWindow(day: $0, zone: zone, zoneName: zoneName) }
             ?? DayWindow.containing(now, zone: zone, zoneName: zoneName)
         let theme = fullScreen ? try loadTheme() : .mono
+        let quarantine = try self.quarantine.map { try Quarantine(path: $0) }
 
         var demoCluster: Demo?
         var config: KafkaConfig
         if demo {
             writeStandardError("dashboard: starting an embedded Kafka broker and a simulated till…\n")
-            demoCluster = try Demo(topic: kafka.topic, window: window, restaurant: restaurant, logger: logger)
+            let cluster = try Demo(topic: kafka.topic, window: window, restaurant: restaurant, logger: logger)
+            demoCluster = cluster
             config = try kafka.makeConfig(requireBrokers: false)
-            config.set("bootstrap.servers", demoCluster!.broker.bootstrapServers, origin: "--demo")
+            config.set("bootstrap.servers", cluster.broker.bootstrapServers, origin: "--demo")
         } else {
             config = try kafka.makeConfig()
         }
+        defer { withExtendedLifetime(demoCluster) {} }
 
         let start: Consumer.StartPosition
         switch from {
@@ -144,39 +148,40 @@ struct DashboardCommand: ParsableCommand {
         let options = Consumer.Options(
             topic: kafka.topic, mode: group.map { .group(id: $0) } ?? .watch, start: start,
             stopAtStartWatermarks: headless || untilCaughtUp, timeout: timeout)
-        logger.info("reading \(kafka.topic) from \(config["bootstrap.servers"] ?? "?") for \(window.day) in \(zone.identifier)")
-        let consumer = try Consumer(config: config, options: options, logger: logger)
-        if case let .fellBackToBeginning(reason) = consumer.startResolution {
-            logger.notice("--from today: \(reason); reading from the beginning and keeping only the day's orders")
-        }
-        var ingest = Ingest(
-            consumer: consumer, state: SalesState(window: window, restaurant: restaurant),
-            quarantine: try quarantine.map { path in
-                do { return try Quarantine(path: path) } catch {
-                    throw ValidationError("--quarantine \(path): cannot write there")
-                }
-            })
-
-        if headless || untilCaughtUp {
-            try ingest.untilCaughtUp(stallLimit: max(timeout, 5))
-            ingest.quarantine?.flush()
-            let snapshot = ingest.state.snapshot()
-            if json {
-                writeStandardOutput(snapshot.json + "\n")
-            } else {
-                writeStandardOutput(Report().render(snapshot, topic: kafka.topic))
+        let brokers = config["bootstrap.servers"] ?? "?"
+        let state = SalesState(window: window, restaurant: restaurant)
+        let topic = kafka.topic
+        let finalConfig = config
+        // Connecting can take up to --timeout: the full-screen view does it behind its
+        // "connecting" screen, the other modes before anything else.
+        let connect: @Sendable () throws -> Ingest = {
+            logger.info("reading \(topic) from \(brokers) for \(window.day) in \(zone.identifier)")
+            let consumer = try Consumer(config: finalConfig, options: options, logger: logger)
+            if case let .fellBackToBeginning(reason) = consumer.startResolution {
+                logger.notice("--from today: \(reason); reading from the beginning and keeping only the day's orders")
             }
-            consumer.close()
-            return
+            return Ingest(consumer: consumer, state: state, quarantine: quarantine, brokers: brokers)
         }
+
         if fullScreen {
             let live = LiveView(
-                topic: kafka.topic, brokers: config["bootstrap.servers"] ?? "?", kiosk: kiosk,
+                topic: kafka.topic, brokers: brokers, kiosk: kiosk,
                 refresh: refresh, theme: theme, ascii: ascii, followToday: day == nil)
-            try live.run(ingest)
-            withExtendedLifetime(demoCluster) {}
+            try live.run(initial: state.snapshot(), connect: connect)
+            return
+        }
+        var ingest = try connect()
+        defer { ingest.consumer.close() }
+        if headless || untilCaughtUp {
+            try ingest.untilCaughtUp(stallLimit: timeout)
+            let snapshot = ingest.state.snapshot()
+            if json {
+                try writeStandardOutput(snapshot.json + "\n")
+            } else {
+                try writeStandardOutput(Report().render(snapshot, topic: kafka.topic))
+            }
         } else {
-            try reports(&ingest, demo: demoCluster)
+            try reports(&ingest)
         }
     }
 
@@ -194,22 +199,19 @@ struct DashboardCommand: ParsableCommand {
     }
 
     /// Without a terminal (output piped or logged): the plain-text report every five seconds.
-    private func reports(_ ingest: inout Ingest, demo: Demo?) throws {
+    private func reports(_ ingest: inout Ingest) throws {
         writeStandardError("dashboard: not a terminal; printing a report every 5 s (Ctrl-C to stop)\n")
         var lastReport = Date.distantPast
         while Signals.pending() == nil {
-            if case let .batch(batch) = ingest.consumer.next(timeout: 0.25) { ingest.apply(batch) }
+            if case let .batch(batch) = ingest.consumer.next(timeout: 0.25) { try ingest.apply(batch) }
             if day == nil { _ = ingest.rollOverIfPastMidnight(now: Int64(Date().timeIntervalSince1970)) }
             if Date().timeIntervalSince(lastReport) >= 5 {
                 lastReport = Date()
                 let health = ingest.consumer.health
-                writeStandardOutput(
+                try writeStandardOutput(
                     "\n── \(health.state) · \(ingest.consumer.isCaughtUp ? "caught up" : "catching up") ──\n"
                         + Report().render(ingest.state.snapshot(), topic: kafka.topic))
             }
         }
-        ingest.quarantine?.flush()
-        ingest.consumer.close()
-        withExtendedLifetime(demo) {}
     }
 }

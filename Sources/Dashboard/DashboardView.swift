@@ -22,6 +22,8 @@ struct ViewModel {
     var kioskPanel = 0
     /// A problem to show in the status line (for example the last Kafka error).
     var notice: String?
+    /// Shown in a box over everything until the first answer from Kafka.
+    var waiting: [String]?
 }
 
 /// The dashboard as a pure function: `render(model, width, height) -> Frame`. Layout adapts to
@@ -58,6 +60,7 @@ struct DashboardView {
         } else {
             drawCompact(&frame, model)
         }
+        if let waiting = model.waiting { drawDialog(&frame, title: "Kafka", lines: waiting) }
         if model.showHelp { drawHelp(&frame, model) }
         return frame
     }
@@ -345,11 +348,16 @@ struct DashboardView {
             "Orders are checked against the data contract;",
             "rejected ones are counted per reason (see --once).",
         ]
+        drawDialog(&frame, title: "Help", lines: lines)
+    }
+
+    /// A box in the middle of the screen, over whatever is there.
+    private func drawDialog(_ frame: inout Frame, title: String, lines: [String]) {
         let width = min(frame.width - 4, (lines.map { Frame.columns($0) }.max() ?? 20) + 4)
         let height = min(frame.height - 2, lines.count + 2)
         let rect = Rect(x: (frame.width - width) / 2, y: (frame.height - height) / 2, width: width, height: height)
         frame.fill(rect, with: Cell(" ", .plain))
-        let inner = Widgets.panel(&frame, rect, title: "Help", theme: theme, glyphs: glyphs)
+        let inner = Widgets.panel(&frame, rect, title: title, theme: theme, glyphs: glyphs)
         for (i, line) in lines.prefix(inner.height).enumerated() {
             frame.put(line, x: inner.x + 1, y: inner.y + i, style: theme.style(.mainForeground), clip: inner)
         }

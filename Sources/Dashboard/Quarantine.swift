@@ -1,25 +1,32 @@
 import Foundation
 import Kafka
+import TiffinCLI
 import Transform
 
 /// Rejected records, kept: one JSON line per record with its reason, where it came from and
 /// its bytes (as text when valid UTF-8, otherwise base64), appended to a file.
-/// Owned by the ingest loop (one thread at a time), hence the unchecked conformance.
+///
+/// It is the evidence of what was rejected, so lines reach the file at the end of every batch
+/// (`flush`), not when a buffer fills: a `kill -9` loses nothing the screen has counted. A
+/// write that fails (a full disk) is an error, never ignored. Owned by the ingest loop (one
+/// thread at a time), hence the unchecked conformance.
 final class Quarantine: @unchecked Sendable {
-    private let handle: FileHandle
-    private var buffer = ""
+    private let descriptor: Int32
+    private var buffer: [UInt8] = []
     let path: String
 
+    /// Opens `path` for appending (creating it), or says in words why it cannot.
     init(path: String) throws {
         self.path = path
-        if !FileManager.default.fileExists(atPath: path) {
-            _ = FileManager.default.createFile(atPath: path, contents: nil)
+        let fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
+        guard fd >= 0 else {
+            throw QuarantineError(path: path, reason: String(cString: strerror(errno)))
         }
-        guard let handle = FileHandle(forWritingAtPath: path) else {
-            throw CocoaError(.fileWriteNoPermission)
-        }
-        handle.seekToEndOfFile()
-        self.handle = handle
+        descriptor = fd
+    }
+
+    deinit {
+        close(descriptor)
     }
 
     func keep(_ value: UnsafeRawBufferPointer, reason: RejectionReason, record: MessageBatch.Record) {
@@ -30,25 +37,33 @@ final class Quarantine: @unchecked Sendable {
             line += #""value_base64":""# + Data(value).base64EncodedString() + "\""
         }
         line += "}\n"
-        buffer += line
-        if buffer.utf8.count > 64 * 1024 { flush() }
+        buffer.append(contentsOf: line.utf8)
     }
 
-    func flush() {
+    /// Writes what was kept since the last call.
+    func flush() throws {
         guard !buffer.isEmpty else { return }
-        handle.write(Data(buffer.utf8))
-        buffer = ""
-    }
-
-    deinit {
-        flush()
-        try? handle.close()
+        defer { buffer.removeAll(keepingCapacity: true) }
+        do {
+            try buffer.withUnsafeBytes { try writeAll(descriptor, $0, destination: path) }
+        } catch let error as WriteError {
+            throw QuarantineError(path: path, reason: String(cString: strerror(error.code)))
+        }
     }
 
     private static func quoted(_ text: String) -> String {
         let data = try? JSONSerialization.data(withJSONObject: [text], options: [.fragmentsAllowed])
         let array = data.map { String(decoding: $0, as: UTF8.self) } ?? "[\"\"]"
         return String(array.dropFirst().dropLast())
+    }
+}
+
+struct QuarantineError: Error, CustomStringConvertible {
+    var path: String
+    var reason: String
+
+    var description: String {
+        "--quarantine \(path): cannot write there (\(reason)); rejected records must be kept, so the dashboard stopped"
     }
 }
 

@@ -67,7 +67,8 @@ struct ProducerCommand: ParsableCommand {
     }
 
     func run() throws {
-        Signals.block()
+        // Delivery can take up to the 60 s flush below: let a Ctrl-C wait for it.
+        Signals.start(grace: 65)
         let logger = try log.bootstrap(label: "producer", defaultPath: nil)
         let restaurant = try menuFile.map(RestaurantFile.load) ?? .seed
         let config = try kafka.makeConfig()
@@ -116,7 +117,12 @@ struct ProducerCommand: ParsableCommand {
         }
         while true {
             if Signals.pending() != nil { break }
-            let chunk = handle.readData(ofLength: 1 << 16)
+            let chunk: Data
+            do {
+                chunk = try handle.read(upToCount: 1 << 16) ?? Data()
+            } catch {
+                throw ValidationError("--file \(path): cannot read it (\(error.localizedDescription))")
+            }
             if chunk.isEmpty { break }
             pending.append(chunk)
             try sendLines(final: false)

@@ -1,10 +1,13 @@
 import ArgumentParser
+import Dispatch
 import Foundation
+import Synchronization
 
 /// Runs a command the Tiffin way: help and version exit 0; a bad flag, bad configuration or an
 /// unreachable cluster prints one sentence to standard error and exits 2; `ExitCode` passes through.
 public enum Runner {
     public static func main<Command: ParsableCommand>(_ type: Command.Type) -> Never {
+        _ = StandardStreams.closedAtStart
         var command: any ParsableCommand
         do {
             command = try Command.parseAsRoot()
@@ -40,59 +43,121 @@ public enum Runner {
     }
 }
 
-/// Writes straight to file descriptor 2 (C's `stderr` global is off limits under strict concurrency).
+/// Writes straight to file descriptor 2 (C's `stderr` global is off limits under strict
+/// concurrency). Best effort: there is nowhere left to report a failure to write an error.
 public func writeStandardError(_ text: String) {
-    writeAll(2, text)
+    _ = try? writeAll(2, text)
 }
 
-/// Writes to standard output immediately (no buffering), e.g. the broker's address line.
-public func writeStandardOutput(_ text: String) {
-    writeAll(1, text)
+/// Writes to standard output immediately (no buffering), e.g. the broker's address line or a
+/// report. A full disk, `/dev/full` or a closed pipe is an error that names the cause.
+public func writeStandardOutput(_ text: String) throws {
+    try writeAll(1, text)
 }
 
-private func writeAll(_ fd: Int32, _ text: String) {
-    var text = text
-    text.withUTF8 { bytes in
-        var offset = 0
-        while offset < bytes.count {
-            let n = write(fd, bytes.baseAddress! + offset, bytes.count - offset)
-            if n <= 0 { return }
-            offset += n
-        }
+/// A write that did not complete, in words: "cannot write to standard output (No space left on device)".
+public struct WriteError: Error, CustomStringConvertible {
+    public var destination: String
+    public var code: Int32
+
+    public init(destination: String, code: Int32) {
+        self.destination = destination
+        self.code = code
+    }
+
+    public var description: String {
+        "cannot write to \(destination) (\(code == EBADF ? "it is closed" : String(cString: strerror(code))))"
     }
 }
 
-/// SIGINT, SIGTERM and SIGHUP (the terminal or SSH session went away) are handled by
-/// waiting for them on one thread. Call `block()` first thing in `run()`, before any thread
-/// exists, so every thread (librdkafka's too) inherits the mask.
+/// Writes every byte of `bytes` to `fd`, retrying short writes and interrupted calls.
+public func writeAll(_ fd: Int32, _ bytes: UnsafeRawBufferPointer, destination: String) throws {
+    var offset = 0
+    while offset < bytes.count {
+        let n = write(fd, bytes.baseAddress! + offset, bytes.count - offset)
+        if n < 0 && errno == EINTR { continue }
+        if n <= 0 { throw WriteError(destination: destination, code: n < 0 ? errno : EIO) }
+        offset += n
+    }
+}
+
+/// Standard input, output or error closed at start (`>&-`): the next file the program opened —
+/// its log, a Kafka socket — would get that number and receive what was meant for the stream.
+/// They are held open on /dev/null instead, and writing to one that was closed is an error.
+enum StandardStreams {
+    static let closedAtStart: [Bool] = (0...2).map { fd in
+        guard fcntl(Int32(fd), F_GETFD) < 0, errno == EBADF else { return false }
+        let held = open("/dev/null", fd == 0 ? O_RDONLY : O_WRONLY)
+        if held >= 0, held != Int32(fd) {
+            dup2(held, Int32(fd))
+            close(held)
+        }
+        return true
+    }
+}
+
+private func writeAll(_ fd: Int32, _ text: String) throws {
+    let destination = fd == 1 ? "standard output" : "standard error"
+    if StandardStreams.closedAtStart[Int(fd)] {
+        throw WriteError(destination: destination, code: EBADF)
+    }
+    var text = text
+    try text.withUTF8 { bytes in
+        try writeAll(fd, UnsafeRawBufferPointer(bytes), destination: destination)
+    }
+}
+
+/// Ctrl-C (SIGINT), SIGTERM, SIGHUP (the terminal or SSH session went away) and Ctrl-\ (SIGQUIT)
+/// all mean "stop", and are honoured at once wherever the program is, even inside a blocking
+/// librdkafka call: `start()` blocks them in every thread and one thread waits for them. The
+/// first one is recorded (`received`) for the program's loops to wind down in order; if the
+/// program has not ended `grace` seconds later, or a second signal comes, the process exits
+/// with 128 + the signal (exit handlers still run, so the terminal is given back).
 public enum Signals {
+    private static let received = Atomic<Int32>(0)
+    private static let started = Atomic<Bool>(false)
+    private static let arrived = DispatchSemaphore(value: 0)
+
     private static func stopSignals() -> sigset_t {
         var set = sigset_t()
         sigemptyset(&set)
-        sigaddset(&set, SIGINT)
-        sigaddset(&set, SIGTERM)
-        sigaddset(&set, SIGHUP)
+        for signal in [SIGINT, SIGTERM, SIGHUP, SIGQUIT] { sigaddset(&set, signal) }
         return set
     }
 
-    public static func block() {
+    /// Call first thing in `run()`, before any thread exists, so that every thread (librdkafka's
+    /// too) inherits the mask. A closed pipe becomes a write error (EPIPE) instead of a silent
+    /// death by SIGPIPE.
+    public static func start(grace: Double = 2) {
+        guard !started.exchange(true, ordering: .acquiringAndReleasing) else { return }
+        signal(SIGPIPE, SIG_IGN)
         var set = stopSignals()
         pthread_sigmask(SIG_BLOCK, &set, nil)
+        let thread = Thread {
+            var set = stopSignals()
+            var number: Int32 = 0
+            guard sigwait(&set, &number) == 0 else { return }
+            received.store(number, ordering: .releasing)
+            arrived.signal()
+            // Give the program `grace` seconds to wind down; a second signal cuts that short.
+            var timeout = timespec(tv_sec: Int(grace), tv_nsec: Int((grace - grace.rounded(.down)) * 1e9))
+            _ = sigtimedwait(&set, nil, &timeout)
+            exit(128 + number)
+        }
+        thread.name = "tiffin-signals"
+        thread.start()
     }
 
-    /// Blocks until SIGINT, SIGTERM or SIGHUP arrives; returns its number.
-    public static func wait() -> Int32 {
-        var set = stopSignals()
-        var signal: Int32 = 0
-        sigwait(&set, &signal)
-        return signal
-    }
-
-    /// Checks without blocking whether SIGINT, SIGTERM or SIGHUP is pending (consumes it).
+    /// The stop signal received so far, if any (it stays set).
     public static func pending() -> Int32? {
-        var set = stopSignals()
-        var zero = timespec(tv_sec: 0, tv_nsec: 0)
-        let signal = sigtimedwait(&set, nil, &zero)
-        return signal > 0 ? signal : nil
+        let number = received.load(ordering: .acquiring)
+        return number > 0 ? number : nil
+    }
+
+    /// Blocks until a stop signal arrives; returns its number.
+    public static func wait() -> Int32 {
+        while pending() == nil { arrived.wait() }
+        arrived.signal()
+        return pending()!
     }
 }

@@ -70,6 +70,12 @@ public struct SalesState: Sendable {
         recent = RecentOrders(capacity: limits.recentOrders)
     }
 
+    /// Forgets every order, id and counter of the day: the records are about to be read again
+    /// from a new source (another cluster now answers at the same address).
+    public mutating func reset() {
+        self = SalesState(window: window, restaurant: restaurant, expectations: expectations, limits: limits)
+    }
+
     /// Takes one record value through every step. `now` is the consumer's clock (Unix seconds),
     /// used only for the timestamp's upper bound. `arrival` is when the record reached Kafka
     /// (its record time, Unix seconds), used only to count late orders; the day, the minute

@@ -5,7 +5,10 @@ import Testing
 import Transform
 
 /// The full-screen view in a real terminal: tmux runs the dashboard, the test reads the pane.
-@Suite(.timeLimit(.minutes(2)), .serialized) struct TerminalTests {
+@Suite(
+    .timeLimit(.minutes(2)), .serialized,
+    .enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/tmux"), "needs tmux (make test installs it)"))
+struct TerminalTests {
     final class Session {
         let name = "tiffin-test-\(UUID().uuidString.prefix(8))"
         let exitFile = NSTemporaryDirectory() + "tiffin-exit-\(UUID().uuidString)"
@@ -102,13 +105,7 @@ import Transform
         return "TERM=xterm-256color LANG=C.UTF-8 \(dashboard) -b \(broker.bootstrapServers) --from beginning --tz UTC --log-file /dev/null \(extra)"
     }
 
-    var hasTmux: Bool { FileManager.default.isExecutableFile(atPath: "/usr/bin/tmux") }
-
     @Test func theDashboardDrawsQuitsOnQAndGivesTheTerminalBack() throws {
-        guard hasTmux else {
-            Issue.record("tmux is not installed (make test installs it)")
-            return
-        }
         let broker = try brokerWithOrders()
         let session = try Session(command(broker))
         let pane = session.wait { $0.contains("₹265") && $0.contains("caught up") }
@@ -124,7 +121,6 @@ import Transform
     }
 
     @Test func aResizeRedrawsForTheNewSize() throws {
-        guard hasTmux else { return }
         let broker = try brokerWithOrders()
         let session = try Session(command(broker))
         session.wait { $0.contains("₹265") }
@@ -141,7 +137,6 @@ import Transform
     }
 
     @Test func sigtermEndsCleanly() throws {
-        guard hasTmux else { return }
         let broker = try brokerWithOrders()
         let session = try Session(command(broker, "--kiosk"))
         let pane = session.wait { $0.contains("Revenue today") }
@@ -154,7 +149,6 @@ import Transform
     }
 
     @Test func aVanishedTerminalEndsTheDashboardInsteadOfSpinning() throws {
-        guard hasTmux else { return }
         let broker = try brokerWithOrders()
         let session = try Session(command(broker))
         session.wait { $0.contains("₹265") }
@@ -166,6 +160,31 @@ import Transform
         let alive = kill(pid, 0) == 0
         if alive { kill(pid, SIGKILL) }
         #expect(!alive, "the dashboard outlived its terminal")
+    }
+
+    @Test func whileConnectingTheViewSaysSoAndCtrlCQuits() throws {
+        let dashboard = productsFolder().appendingPathComponent("dashboard").path
+        let session = try Session("TERM=xterm-256color LANG=C.UTF-8 \(dashboard) -b 127.0.0.1:1 --timeout 60 --log-file /dev/null")
+        let pane = session.wait { $0.contains("Connecting to 127.0.0.1:1") }
+        #expect(pane.contains("Connecting to 127.0.0.1:1"))
+        #expect(pane.contains("Ctrl-C"))
+        try session.keys("C-c")
+        let status = session.exitStatus(seconds: 3)
+        #expect(status != nil, "Ctrl-C did not end the dashboard while it was connecting")
+        #expect(!session.capture().contains("Connecting to"))
+    }
+
+    @Test func ctrlBackslashQuitsCleanlyWithoutACrashReport() throws {
+        let broker = try brokerWithOrders()
+        let session = try Session(command(broker))
+        session.wait { $0.contains("₹265") }
+        try session.keys("C-\\")
+        let status = session.exitStatus(seconds: 5)
+        #expect(status != nil, "Ctrl-\\ did not end the dashboard")
+        let pane = session.capture()
+        #expect(!pane.contains("REVENUE TODAY"), "the terminal was not given back")
+        #expect(!pane.contains("Press space"))
+        #expect(!pane.contains("Crash"))
     }
 
     /// The dashboard process reading `broker` (not the shell that started it).

@@ -1,4 +1,5 @@
 import Foundation
+import Kafka
 import Terminal
 import Testing
 import Transform
@@ -121,5 +122,24 @@ import Transform
     @Test func niceAxisCeilings() {
         #expect([0, 1, 7, 12, 95, 120, 1_240, 2_290, 5_000, 7_001].map(niceCeiling)
             == [1, 1, 8, 15, 100, 150, 1_500, 2_500, 5_000, 8_000])
+    }
+
+    @Test func theStatusLineSaysTheClusterWasReplacedForAMinute() {
+        var health = ClientHealth()
+        health.state = .connected
+        #expect(LiveView.notice(health) == nil)
+        let now = Date()
+        health.clusterReplacedAt = now
+        #expect(LiveView.notice(health, now: now.addingTimeInterval(5)) == "Kafka cluster replaced: re-reading the day")
+        #expect(LiveView.notice(health, now: now.addingTimeInterval(61)) == nil)
+    }
+
+    @Test func whileConnectingABoxSaysWhereAndHowToQuit() {
+        var m = Self.model()
+        m.connection = .connecting
+        m.waiting = ["Connecting to 10.0.0.1:9092 …", "", "q or Ctrl-C to quit"]
+        let text = DashboardView(theme: .standard, glyphs: .unicode).render(m, width: 80, height: 24).text
+        #expect(text.contains("Connecting to 10.0.0.1:9092"))
+        #expect(text.contains("q or Ctrl-C to quit"))
     }
 }

@@ -20,6 +20,11 @@ public func productsFolder() -> URL {
     return folder
 }
 
+/// One of the package's executables by name, or any program by absolute path.
+func executableURL(_ name: String) -> URL {
+    name.hasPrefix("/") ? URL(fileURLWithPath: name) : productsFolder().appendingPathComponent(name)
+}
+
 /// A `broker` process: the first line of its standard output is its address.
 public final class BrokerProcess {
     public let process = Process()
@@ -62,7 +67,7 @@ public struct Run: Sendable {
 
     public init(_ executable: String, _ arguments: [String], environment: [String: String]? = nil) throws {
         let p = Process()
-        p.executableURL = productsFolder().appendingPathComponent(executable)
+        p.executableURL = executableURL(executable)
         p.arguments = arguments
         if let environment { p.environment = environment }
         let out = Pipe()
@@ -86,5 +91,57 @@ public struct Run: Sendable {
 
     private final class Box: @unchecked Sendable {
         var data: Data?
+    }
+}
+
+/// One of the package's executables running in the background, for tests that act on it while
+/// it runs (signals, killing its broker). Output goes to files, so no pipe can fill up.
+public final class Spawned: @unchecked Sendable {
+    // Safety: used from the test's own thread only.
+    public let process = Process()
+    private let outPath = NSTemporaryDirectory() + "tiffin-out-\(UUID().uuidString)"
+    private let errPath = NSTemporaryDirectory() + "tiffin-err-\(UUID().uuidString)"
+    public let started = Date()
+
+    public init(_ executable: String, _ arguments: [String], environment: [String: String]? = nil) throws {
+        process.executableURL = executableURL(executable)
+        process.arguments = arguments
+        if let environment { process.environment = environment }
+        _ = FileManager.default.createFile(atPath: outPath, contents: nil)
+        _ = FileManager.default.createFile(atPath: errPath, contents: nil)
+        process.standardInput = FileHandle.nullDevice
+        process.standardOutput = FileHandle(forWritingAtPath: outPath)
+        process.standardError = FileHandle(forWritingAtPath: errPath)
+        try process.run()
+    }
+
+    /// Waits up to `seconds` for the process to end; kills it (SIGKILL) and returns false if it
+    /// did not, so a hang fails the test instead of the whole run.
+    @discardableResult
+    public func wait(upTo seconds: Double) -> Bool {
+        let deadline = Date().addingTimeInterval(seconds)
+        while process.isRunning && Date() < deadline { usleep(20_000) }
+        if process.isRunning {
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+            return false
+        }
+        process.waitUntilExit()
+        return true
+    }
+
+    public func signal(_ number: Int32) { kill(process.processIdentifier, number) }
+
+    public var status: Int32 { process.terminationStatus }
+    public var stdout: String { (try? String(contentsOfFile: outPath, encoding: .utf8)) ?? "" }
+    public var stderr: String { (try? String(contentsOfFile: errPath, encoding: .utf8)) ?? "" }
+
+    deinit {
+        if process.isRunning {
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+        }
+        unlink(outPath)
+        unlink(errPath)
     }
 }

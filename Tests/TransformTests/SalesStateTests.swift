@@ -172,4 +172,31 @@ import Testing
         #expect(s.orders == 150)
         #expect(s.untrackedIDs == 50)
     }
+
+    @Test func aResetForgetsTheDayAndItsIDs() {
+        var state = kolkataState()
+        #expect(state.ingest(Array(referenceOrder.utf8), now: now) == .accepted)
+        #expect(state.ingest(Array("{bad".utf8), now: now) == .rejected(.malformedJSON))
+        state.reset()
+        let empty = state.snapshot()
+        #expect(empty.orders == 0 && empty.revenue == 0 && empty.rejectedTotal == 0)
+        #expect(empty.day.description == "2025-11-25")
+        // Read again from a replaced cluster, the same order counts once more, not as a duplicate.
+        #expect(state.ingest(Array(referenceOrder.utf8), now: now) == .accepted)
+        #expect(state.snapshot().orders == 1 && state.snapshot().duplicates == 0)
+    }
+
+    @Test func theJSONSnapshotCarriesNoTerminalControlsYetTheSameNames() throws {
+        var state = kolkataState()
+        // JSON escapes in the record: ESC, BEL, CSI (C1), RLO and LRI.
+        let hostile = #"Evil\u001b]0;PWNED\u0007\u009b31m\u202eDosa\u2066"#
+        let record = order(
+            items: #"[{"name": "\#(hostile)", "quantity": 1, "price": 155}]"#)
+        #expect(state.ingest(Array(record.utf8), now: now) == .accepted)
+        let json = state.snapshot().json
+        #expect(!json.unicodeScalars.contains { $0.value < 0x20 || (0x7F...0x9F).contains($0.value) || $0.value == 0x202E || $0.value == 0x2066 })
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any])
+        let items = try #require(object["items"] as? [String: Any])
+        #expect(items.keys.contains("Evil\u{1B}]0;PWNED\u{07}\u{9B}31m\u{202E}Dosa\u{2066}"))
+    }
 }
