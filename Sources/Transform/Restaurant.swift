@@ -1,5 +1,5 @@
 /// One dish and its menu price in whole rupees.
-public struct MenuItem: Sendable, Hashable, Codable {
+public struct MenuItem: Sendable, Hashable {
     public var name: String
     public var price: Int64
 
@@ -11,7 +11,7 @@ public struct MenuItem: Sendable, Hashable, Codable {
 
 /// What a restaurant configures: its menu, the payment modes it accepts and its tables.
 /// The defaults are the original producer's (SEMANTICS.md §8).
-public struct Restaurant: Sendable, Hashable, Codable {
+public struct Restaurant: Sendable, Hashable {
     public var menu: [MenuItem]
     /// Accepted payment modes; matched ASCII-case-insensitively, reported upper-case.
     public var paymentModes: [String]
@@ -69,21 +69,5 @@ public struct Restaurant: Sendable, Hashable, Codable {
 
     static func asciiUppercased(_ s: String) -> String {
         String(decoding: s.utf8.map { ($0 >= 97 && $0 <= 122) ? $0 - 32 : $0 }, as: UTF8.self)
-    }
-
-    enum CodingKeys: String, CodingKey {
-        case menu
-        case paymentModes = "payment_modes"
-        case tables
-    }
-
-    /// Missing sections fall back to the seed's values.
-    public init(from decoder: Decoder) throws {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        self.init(
-            menu: try c.decodeIfPresent([MenuItem].self, forKey: .menu) ?? Self.seed.menu,
-            paymentModes: try c.decodeIfPresent([String].self, forKey: .paymentModes)
-                ?? Self.seed.paymentModes,
-            tables: try c.decodeIfPresent([String].self, forKey: .tables) ?? Self.seed.tables)
     }
 }

@@ -144,4 +144,32 @@ import Transform
             #expect(!run.stderr.contains("hunter2"), "\(run.stderr)")
         }
     }
+
+    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/openssl"), "needs openssl (make test installs it)"))
+    func aCertificateFromAnotherCAIsSaidAtOnce() throws {
+        let folder = NSTemporaryDirectory() + "tiffin-tls-\(UUID().uuidString)/"
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        // The listener's self-signed certificate, and an unrelated CA the client is told to trust.
+        for name in ["server", "other-ca"] {
+            let run = try Run("/usr/bin/openssl", [
+                "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1",
+                "-keyout", folder + name + ".key", "-out", folder + name + ".pem",
+            ])
+            try #require(run.status == 0, "\(run.stderr)")
+        }
+        let port = try freeLoopbackPort()
+        let server = try Spawned("/usr/bin/openssl", [
+            "s_server", "-accept", "127.0.0.1:\(port)", "-cert", folder + "server.pem", "-key", folder + "server.key",
+            "-quiet", "-naccept", "50",
+        ])
+        defer { server.signal(SIGKILL) }
+        usleep(500_000)
+        let run = try Run("dashboard", ["-b", "127.0.0.1:\(port)", "--ca", folder + "other-ca.pem", "--json", "--timeout", "20"] + Self.log)
+        #expect(run.status == 2)
+        #expect(run.seconds < 8, "waited \(run.seconds) s for a verification that had already failed")
+        #expect(run.stderr.contains("certificate verify failed"), "\(run.stderr)")
+        #expect(run.stderr.contains("not signed by the CA given with --ca"), "\(run.stderr)")
+    }
 }
+
