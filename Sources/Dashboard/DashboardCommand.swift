@@ -113,8 +113,9 @@ struct DashboardCommand: ParsableCommand {
         if fullScreen && log.logFile == "-" {
             throw ValidationError("--log-file -: standard error is the screen in the full-screen view; give a file")
         }
-        // Nothing here needs long to wind down: a stop signal ends the process within a second.
-        Signals.start(grace: 1)
+        // A report not yet printed has nothing to wind down: a stop signal ends it at once. The
+        // live views close the consumer first (at most 3 s), then exit 0.
+        Signals.start(grace: headless || untilCaughtUp ? 0.5 : 4)
         let logger = try log.bootstrap(label: "dashboard", defaultPath: LogOptions.defaultFile(for: "dashboard"))
         let restaurant = try menuFile.map(RestaurantFile.load) ?? .seed
         let zone = tz.flatMap(TimeZone.init(identifier:)) ?? TimeZone.current

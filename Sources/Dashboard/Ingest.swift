@@ -84,12 +84,12 @@ struct StallError: Error, CustomStringConvertible {
     var description: String {
         let secs = seconds == seconds.rounded() ? String(Int(seconds)) : String(seconds)
         let progress = of > 0 ? " after \(read) of \(of) records" : ""
-        let cause = lastError.map { " (\(state): \(SafeText.clean($0)))" } ?? " (\(state))"
         switch state {
-        case .connected:
-            return "Kafka at \(brokers) sent nothing for \(secs) s\(progress)\(cause); "
+        case .connected, .degraded:
+            return "Kafka at \(brokers) sent nothing for \(secs) s\(progress) (\(state)); "
                 + "try a longer --timeout"
         default:
+            let cause = lastError.map { " (\(state): \(SafeText.clean($0)))" } ?? " (\(state))"
             return "lost the connection to Kafka at \(brokers)\(progress)\(cause); no data for "
                 + "\(secs) s, so the report would be incomplete: check the broker, or try a longer --timeout"
         }

@@ -85,9 +85,11 @@ struct LiveView {
             board.stop.store(true, ordering: .relaxed)
             // A thread still connecting is not waited for (that can take --timeout); one that
             // is applying a batch finishes it, so its rejects reach the quarantine.
-            let deadline = Date().addingTimeInterval(2)
-            while !board.finished.load(ordering: .acquiring), Date() < deadline { usleep(2_000) }
-            board.consumer.withLock { $0 }?.close()
+            if let consumer = board.consumer.withLock({ $0 }) {
+                let deadline = Date().addingTimeInterval(1)
+                while !board.finished.load(ordering: .acquiring), Date() < deadline { usleep(2_000) }
+                consumer.close(within: 2)
+            }
         }
 
         let view = DashboardView(theme: theme, glyphs: screen.glyphs)

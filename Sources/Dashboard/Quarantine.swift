@@ -20,7 +20,7 @@ final class Quarantine: @unchecked Sendable {
         self.path = path
         let fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
         guard fd >= 0 else {
-            throw QuarantineError(path: path, reason: String(cString: strerror(errno)))
+            throw QuarantineError(path: path, reason: String(cString: strerror(errno)), whileRunning: false)
         }
         descriptor = fd
     }
@@ -47,7 +47,7 @@ final class Quarantine: @unchecked Sendable {
         do {
             try buffer.withUnsafeBytes { try writeAll(descriptor, $0, destination: path) }
         } catch let error as WriteError {
-            throw QuarantineError(path: path, reason: String(cString: strerror(error.code)))
+            throw QuarantineError(path: path, reason: String(cString: strerror(error.code)), whileRunning: true)
         }
     }
 
@@ -61,9 +61,12 @@ final class Quarantine: @unchecked Sendable {
 struct QuarantineError: Error, CustomStringConvertible {
     var path: String
     var reason: String
+    /// The file was open and a write failed (rather than: it could not be opened at start).
+    var whileRunning: Bool
 
     var description: String {
-        "--quarantine \(path): cannot write there (\(reason)); rejected records must be kept, so the dashboard stopped"
+        "--quarantine \(path): cannot write there (\(reason))"
+            + (whileRunning ? "; rejected records must be kept, so the dashboard stopped" : "")
     }
 }
 

@@ -209,8 +209,11 @@ public final class Consumer: Sendable {
     /// Oldest and next offsets of every partition, asked in two requests (not one round trip
     /// per partition: 64 partitions over a 50 ms link would otherwise take three seconds).
     /// ListOffsets' special times -2 (earliest) and -1 (latest) mean exactly that.
+    /// `slowFallback` false: only the two bulk requests, never librdkafka's per-partition
+    /// query, which can wait for minutes on a broker that stops answering.
     fileprivate static func watermarks(
-        _ client: NativeClient, _ options: Options, count: Int, brokers: String
+        _ client: NativeClient, _ options: Options, count: Int, brokers: String,
+        slowFallback: Bool = true
     ) throws -> [PartitionProgress] {
         let partitions = (0..<Int32(count)).map {
             PartitionProgress(
@@ -232,6 +235,9 @@ public final class Consumer: Sendable {
             || code == RD_KAFKA_RESP_ERR__TRANSPORT.rawValue
         {
             throw KafkaError.unreachable(brokers: brokers, seconds: options.timeout, detail: "no offsets")
+        }
+        guard slowFallback else {
+            throw KafkaError.broker(code: -1, message: "the watermarks are not known yet")
         }
         // A broker that cannot answer in bulk: one partition at a time.
         var result: [PartitionProgress] = []
@@ -382,12 +388,16 @@ private final class PollLoop: Sendable {
         let batchMode = options.mode == .watch
 
         while running.load(ordering: .relaxed) {
-            if let change = cluster.check(client), restart(&progress, change) {
-                cluster.known = change.new
-                wasCaughtUp = false
-                var marker = MessageBatch()
-                marker.restarted = true
-                if !channel.push(marker) { break }
+            if let change = cluster.check(client) {
+                if restart(&progress, change) {
+                    cluster.known = change.new
+                    wasCaughtUp = false
+                    var marker = MessageBatch()
+                    marker.restarted = true
+                    if !channel.push(marker) { break }
+                } else {
+                    cluster.checkAgain(after: 5)
+                }
             }
             var count = 0
             if batchMode {
@@ -470,7 +480,8 @@ private final class PollLoop: Sendable {
             do {
                 let count = try client.partitionCount(
                     topic: options.topic, timeout: options.timeout, brokers: "the new cluster")
-                var fresh = try Consumer.watermarks(client, options, count: count, brokers: "the new cluster")
+                var fresh = try Consumer.watermarks(
+                    client, options, count: count, brokers: "the new cluster", slowFallback: false)
                 let (offsets, _) = try Consumer.startOffsets(client, options, fresh)
                 try Consumer.assign(client, topic: options.topic, offsets: offsets)
                 for i in fresh.indices {
@@ -599,10 +610,15 @@ private struct ClusterWatch {
     var known: String?
     private var lastCheck: UInt64 = 0
 
+    /// The next check waits `seconds` (the new cluster did not answer yet).
+    mutating func checkAgain(after seconds: Double) {
+        lastCheck = DispatchTime.now().uptimeNanoseconds + UInt64(max(0, seconds - 1) * 1e9)
+    }
+
     /// A change from a known id to another one; the caller sets `known` once it has acted on it.
     mutating func check(_ client: NativeClient) -> Change? {
         let now = DispatchTime.now().uptimeNanoseconds
-        guard now - lastCheck > 1_000_000_000 else { return nil }
+        guard now > lastCheck, now - lastCheck > 1_000_000_000 else { return nil }
         lastCheck = now
         guard let raw = rd_kafka_clusterid(client.handle, 0) else { return nil }
         let id = String(cString: raw)

@@ -56,13 +56,16 @@ final class ClientContext: Sendable {
     }
 
     /// The cause in a librdkafka connection message, without the broker's name in front
-    /// ("ssl://host:9092/bootstrap: ") or the state details behind ("(after 1ms in state …)").
+    /// ("sasl_ssl://host:9092/bootstrap: ", "ssl://host:9092/1: ") or the state details behind
+    /// ("(after 1ms in state …)").
     static func connectionFailureReason(_ text: String) -> String {
         var reason = Substring(text)
-        if let range = reason.range(of: "/bootstrap: ") ?? reason.range(of: #"://"#).flatMap({ r in
-            reason[r.upperBound...].range(of: ": ")
-        }) {
-            reason = reason[range.upperBound...]
+        // librdkafka's thread tag "[thrd:…]: " first, then the broker's name "proto://host:port/id: ".
+        if reason.hasPrefix("[thrd:"), let end = reason.range(of: "]: ") { reason = reason[end.upperBound...] }
+        if let scheme = reason.range(of: "://"), let colon = reason[scheme.upperBound...].range(of: ": "),
+            !reason[scheme.upperBound..<colon.lowerBound].contains(" ")
+        {
+            reason = reason[colon.upperBound...]
         }
         if let after = reason.range(of: " (after ", options: .backwards) { reason = reason[..<after.lowerBound] }
         return String(reason)
@@ -70,16 +73,16 @@ final class ClientContext: Sendable {
 
     /// TLS and SASL failures: the listener speaks something else, the certificate or the
     /// credentials are wrong. librdkafka reports some of them as transport failures, so the
-    /// text is looked at too.
+    /// cause (not the broker's name, which says "sasl_ssl://…" on every line) is looked at too.
     static func isHandshakeFailure(_ err: rd_kafka_resp_err_t, _ reason: String) -> Bool {
         switch err {
         case RD_KAFKA_RESP_ERR__SSL, RD_KAFKA_RESP_ERR__AUTHENTICATION,
             RD_KAFKA_RESP_ERR_SASL_AUTHENTICATION_FAILED:
             return true
         default:
-            let lower = reason.lowercased()
-            return lower.contains("ssl handshake") || lower.contains("sasl")
-                || lower.contains("certificate verify failed")
+            let cause = connectionFailureReason(reason).lowercased()
+            return ["ssl handshake failed", "sasl authentication", "sasl handshake",
+                    "failed to initialize sasl", "certificate verify failed"].contains { cause.contains($0) }
         }
     }
 
@@ -211,6 +214,8 @@ final class NativeClient: @unchecked Sendable {
         -> (rd_kafka_resp_err_t, UnsafePointer<rd_kafka_metadata>?)
     {
         let answer = MetadataAnswer()
+        // Only a failure during this wait counts (an old one may have been followed by success).
+        context.handshakeFailure.withLock { $0 = nil }
         let thread = Thread { [self] in
             answer.err = rd_kafka_metadata(handle, 1, nil, &answer.metadata, Int32(timeout * 1000))
             answer.done.signal()

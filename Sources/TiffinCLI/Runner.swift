@@ -1,6 +1,7 @@
 import ArgumentParser
 import Dispatch
 import Foundation
+import Glibc
 import Synchronization
 
 /// Runs a command the Tiffin way: help and version exit 0; a bad flag, bad configuration or an
@@ -19,18 +20,18 @@ public enum Runner {
         } catch {
             finish(type, error)
         }
-        exit(0)
+        Signals.exit(0)
     }
 
     private static func finish<Command: ParsableCommand>(_ type: Command.Type, _ error: Error)
         -> Never
     {
-        if let code = error as? ExitCode { exit(code.rawValue) }
+        if let code = error as? ExitCode { Signals.exit(code.rawValue) }
         let exitCode = Command.exitCode(for: error)
         if exitCode == .success {
             // --help, --version: ArgumentParser's text to standard output.
             print(Command.fullMessage(for: error))
-            exit(0)
+            Signals.exit(0)
         }
         let message: String
         if error is ValidationError || exitCode == .validationFailure {
@@ -39,7 +40,7 @@ public enum Runner {
             message = "\(Command._commandName): \(error)"
         }
         writeStandardError(message.hasSuffix("\n") ? message : message + "\n")
-        exit(2)
+        Signals.exit(2)
     }
 }
 
@@ -140,9 +141,15 @@ public enum Signals {
             received.store(number, ordering: .releasing)
             arrived.signal()
             // Give the program `grace` seconds to wind down; a second signal cuts that short.
-            var timeout = timespec(tv_sec: Int(grace), tv_nsec: Int((grace - grace.rounded(.down)) * 1e9))
-            _ = sigtimedwait(&set, nil, &timeout)
-            exit(128 + number)
+            // (Other signals, such as ncurses' SIGWINCH, interrupt the wait: wait the rest.)
+            let deadline = Date().addingTimeInterval(grace)
+            while true {
+                let left = deadline.timeIntervalSinceNow
+                guard left > 0 else { break }
+                var timeout = timespec(tv_sec: Int(left), tv_nsec: Int((left - left.rounded(.down)) * 1e9))
+                if sigtimedwait(&set, nil, &timeout) >= 0 || errno != EINTR { break }
+            }
+            Signals.exit(128 + number)
         }
         thread.name = "tiffin-signals"
         thread.start()
@@ -152,6 +159,18 @@ public enum Signals {
     public static func pending() -> Int32? {
         let number = received.load(ordering: .acquiring)
         return number > 0 ? number : nil
+    }
+
+    private static let exiting = Atomic<Bool>(false)
+
+    /// Ends the process once, whichever thread gets here first (the main thread finishing or
+    /// the signal thread giving up on it); a second caller waits for the first to finish, since
+    /// two concurrent `exit` calls are undefined behaviour.
+    public static func exit(_ code: Int32) -> Never {
+        if exiting.exchange(true, ordering: .acquiringAndReleasing) {
+            while true { pause() }
+        }
+        Glibc.exit(code)
     }
 
     /// Blocks until a stop signal arrives; returns its number.
