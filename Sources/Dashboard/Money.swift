@@ -1,5 +1,5 @@
 /// Rupee amounts the way an Indian restaurant writes them: `₹5,03,926` (lakh grouping), or
-/// `Rs. 5,03,926` where the terminal cannot show `₹`.
+/// `Rs.5,03,926` with ASCII glyphs, where the terminal cannot show `₹`.
 struct Money {
     var ascii = false
 

@@ -57,8 +57,6 @@ public struct ClientHealth: Sendable, Equatable {
     public var clusterReplacedAt: Date?
     /// Newest last, at most `historyLimit`.
     public var events: [Stamped] = []
-    /// Counts every event ever recorded, so a reader can tell which ones are new.
-    public var eventCount: Int = 0
 
     public struct Stamped: Sendable, Equatable {
         public var at: Date
@@ -72,7 +70,6 @@ public struct ClientHealth: Sendable, Equatable {
     mutating func record(_ event: ClientEvent, at now: Date = Date()) {
         events.append(Stamped(at: now, event: event))
         if events.count > Self.historyLimit { events.removeFirst(events.count - Self.historyLimit) }
-        eventCount += 1
         if case let .error(message) = event { lastError = message }
         if case .clusterReplaced = event { clusterReplacedAt = now }
     }

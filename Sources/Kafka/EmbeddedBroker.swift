@@ -93,9 +93,4 @@ public final class EmbeddedBroker: Sendable {
                 cluster.pointer, request.rawValue, $0.count, $0.baseAddress)
         }
     }
-
-    /// Forgets errors pushed for `request` and not yet returned.
-    public func clearRequestErrors(_ request: Request) {
-        rd_kafka_mock_clear_request_errors(cluster.pointer, request.rawValue)
-    }
 }

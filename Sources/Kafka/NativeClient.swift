@@ -145,8 +145,6 @@ final class NativeClient: @unchecked Sendable {
         retained.release()
     }
 
-    var name: String { String(cString: rd_kafka_name(handle)) }
-
     private static func installCallbacks(_ conf: OpaquePointer, producer: Bool) {
         rd_kafka_conf_set_log_cb(conf) { rk, level, facility, message in
             guard let context = ClientContext.from(rk) else { return }

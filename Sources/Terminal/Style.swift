@@ -54,10 +54,4 @@ public struct Style: Sendable, Hashable {
     }
 
     public static let plain = Style()
-
-    public func bolded() -> Style {
-        var s = self
-        s.bold = true
-        return s
-    }
 }

@@ -60,12 +60,10 @@ public struct Expectation: Sendable {
 /// The contract's rules (SEMANTICS.md §1–2), in the order they are checked. The first drop rule
 /// that does not hold names the rejection.
 public struct Expectations: Sendable {
-    public let rules: [Expectation]
     private let orderRules: [(RejectionReason, @Sendable (borrowing ParsedOrder, ExpectationContext) -> Bool)]
     private let lineRules: [(OrderWarning, @Sendable (ItemLine) -> Bool)]
 
     public init(_ rules: [Expectation]) {
-        self.rules = rules
         var orderRules: [(RejectionReason, @Sendable (borrowing ParsedOrder, ExpectationContext) -> Bool)] = []
         var lineRules: [(OrderWarning, @Sendable (ItemLine) -> Bool)] = []
         for rule in rules {

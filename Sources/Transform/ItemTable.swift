@@ -31,8 +31,6 @@ struct ItemTable: Sendable {
         }
     }
 
-    var menuCount: Int { entries.filter { $0.menuPrice != nil }.count }
-
     @inline(__always)
     private static func hash(_ name: UnsafeRawBufferPointer) -> UInt64 {
         var h: UInt64 = 0xcbf2_9ce4_8422_2325

@@ -195,15 +195,43 @@ import TestSupport
         #expect(consumer.health.events.contains { $0.event == .reconnected })
     }
 
-    @Test func faultInjectionCallsAreAccepted() throws {
-        let broker = try EmbeddedBroker(brokers: 3, logger: quietLogger)
-        try broker.createTopic("orders", partitions: 3, replicationFactor: 3)
-        try broker.setPartitionLeader(topic: "orders", partition: 0, broker: 2)
-        try broker.setRoundTripTime(5, broker: 1)
-        broker.pushRequestErrors(.produce, codes: [6, 6])  // NOT_LEADER_FOR_PARTITION twice
-        let producer = try Producer(config: config(broker.bootstrapServers), logger: quietLogger)
-        try produce(producer, topic: "orders", count: 30)
-        #expect(producer.deliveredCount == 30 && producer.failedCount == 0)
+    @Test func pushedProduceErrorsAreRetriedThenFailTheMessage() throws {
+        let broker = try EmbeddedBroker(logger: quietLogger)
+        try broker.createTopic("orders", partitions: 1)
+        let reports = ReportBox()
+        let producer = try Producer(config: config(broker.bootstrapServers), logger: quietLogger) {
+            reports.add($0)
+        }
+        // The next three Produce requests fail: twice with a retriable error (6,
+        // NOT_LEADER_OR_FOLLOWER), then with a permanent one (87, INVALID_RECORD). Only a message
+        // sent three times reaches the third error; without injection it would be stored.
+        broker.pushRequestErrors(.produce, codes: [6, 6, 87])
+        let rejectedID = try producer.send(topic: "orders", value: Array("first".utf8))
+        try producer.flush(timeout: 10)
+        #expect(producer.failedCount == 1 && producer.deliveredCount == 0 && producer.outstanding == 0)
+        let failed = try #require(reports.all.first { $0.id == rejectedID })
+        #expect(failed.error?.contains("failed to validate record") == true, "\(failed.error ?? "no error")")
+
+        // The pushed errors are used up: the next message is stored, first in the partition
+        // (the failed one never was).
+        let storedID = try producer.send(topic: "orders", value: Array("second".utf8))
+        try producer.flush(timeout: 10)
+        #expect(producer.failedCount == 1 && producer.deliveredCount == 1)
+        let delivered = try #require(reports.all.first { $0.id == storedID })
+        #expect(delivered.error == nil && delivered.offset == 0)
+    }
+
+    @Test func aRoundTripTimeDelaysTheBrokersAnswers() throws {
+        let (broker, producer) = try cluster(partitions: 3)
+        try broker.setRoundTripTime(300)
+        // Every answer now leaves the broker 300 ms after it was made, so no metadata round
+        // trip can be quicker (a lower bound only: a busy machine may take longer).
+        let clock = ContinuousClock()
+        let started = clock.now
+        let partitions = try producer.checkTopic("orders", timeout: 10)
+        let elapsed = clock.now - started
+        #expect(partitions == 3)
+        #expect(elapsed >= .milliseconds(300), "\(elapsed)")
     }
 }
 

@@ -1,6 +1,7 @@
 import Foundation
 import Kafka
 import Logging
+import Synchronization
 
 /// librdkafka is chatty; tests keep only critical messages, on standard error.
 public let quietLogger = Logger(label: "test") { label in
@@ -76,21 +77,35 @@ public struct Run: Sendable {
         p.standardError = err
         let started = Date()
         try p.run()
-        // Read both pipes while the process runs so neither can fill up and block it.
-        let errData = Box()
-        let reader = Thread { errData.data = err.fileHandleForReading.readDataToEndOfFile() }
+        // Read both pipes while the process runs so neither can fill up and block it: standard
+        // error on a thread of its own, which hands what it read over when the pipe closes.
+        let errData = Handover()
+        let reader = Thread { errData.put(err.fileHandleForReading.readDataToEndOfFile()) }
         reader.start()
         let outData = out.fileHandleForReading.readDataToEndOfFile()
         p.waitUntilExit()
-        while errData.data == nil { usleep(1000) }
         status = p.terminationStatus
         stdout = String(decoding: outData, as: UTF8.self)
-        stderr = String(decoding: errData.data ?? Data(), as: UTF8.self)
+        stderr = String(decoding: errData.take(), as: UTF8.self)
         seconds = Date().timeIntervalSince(started)
     }
 
-    private final class Box: @unchecked Sendable {
-        var data: Data?
+    /// Data passed from one thread to another: `put` once, then `take` returns it, waiting
+    /// until it was put.
+    private final class Handover: Sendable {
+        private let data = Mutex<Data?>(nil)
+        private let ready = DispatchSemaphore(value: 0)
+
+        func put(_ value: Data) {
+            data.withLock { $0 = value }
+            ready.signal()
+        }
+
+        func take() -> Data {
+            ready.wait()
+            let value: Data? = data.withLock { $0 }
+            return value ?? Data()
+        }
     }
 }
 
