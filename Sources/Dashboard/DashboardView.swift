@@ -3,29 +3,6 @@ import Kafka
 import Terminal
 import Transform
 
-/// Everything a frame shows besides the snapshot: the clock, the connection, the UI's state.
-struct ViewModel {
-    var snapshot: Snapshot
-    /// Wall clock, Unix seconds.
-    var now: Int64
-    var topic: String
-    var brokers: String
-    var connection: ConnectionState = .connecting
-    var connectionSince: Date = Date()
-    var caughtUp = false
-    /// Accepted orders per second, lately.
-    var ordersPerSecond: Double = 0
-    var itemsByRevenue = false
-    var showHelp = false
-    var kiosk = false
-    /// Which panel the kiosk shows in its rotating slot.
-    var kioskPanel = 0
-    /// A problem to show in the status line (for example the last Kafka error).
-    var notice: String?
-    /// Shown in a box over everything until the first answer from Kafka.
-    var waiting: [String]?
-}
-
 /// The dashboard as a pure function: `render(model, width, height) -> Frame`. Layout adapts to
 /// the size: the full view from 80×24, KPIs and the sparkline from 40×12, a plain message below.
 struct DashboardView {
@@ -42,7 +19,7 @@ struct DashboardView {
     static let minimumWidth = 40
     static let minimumHeight = 12
 
-    func render(_ model: ViewModel, width: Int, height: Int) -> Frame {
+    func render(_ model: DashboardState, width: Int, height: Int) -> Frame {
         var frame = Frame(width: width, height: height)
         guard width >= Self.minimumWidth, height >= Self.minimumHeight else {
             let message = "Terminal too small (need \(Self.minimumWidth)x\(Self.minimumHeight)) \(glyphs.middleDot) q to quit"
@@ -60,42 +37,47 @@ struct DashboardView {
         } else {
             drawCompact(&frame, model)
         }
-        if let waiting = model.waiting { drawDialog(&frame, title: "Kafka", lines: waiting) }
+        if let since = model.waitingSince {
+            drawDialog(&frame, title: "Kafka", lines: [
+                "Connecting to \(model.brokers) \(glyphs.ellipsis)",
+                "topic \(model.topic) \(glyphs.middleDot) waiting \(max(0, model.now - since)) s",
+                "", "q or Ctrl-C to quit",
+            ])
+        }
         if model.showHelp { drawHelp(&frame, model) }
         return frame
     }
 
     // MARK: - Layouts
 
-    private func drawFull(_ frame: inout Frame, _ model: ViewModel) {
-        let width = frame.width
+    private func drawFull(_ frame: inout Frame, _ model: DashboardState) {
         let available = frame.height - 11
         let sparkRows = clamp(Int((Double(available) * 0.3).rounded()), 3, 12)
         let middleRows = clamp(Int((Double(available) * 0.4).rounded()), 3, 12)
-        var y = 0
-        drawHeader(&frame, Rect(x: 0, y: y, width: width, height: 4), model)
-        y += 4
-        drawSparkline(&frame, Rect(x: 0, y: y, width: width, height: sparkRows + 2), model)
-        y += sparkRows + 2
-        let left = width / 2
-        drawItems(&frame, Rect(x: 0, y: y, width: left, height: middleRows + 2), model)
-        drawPayments(&frame, Rect(x: left, y: y, width: width - left, height: middleRows + 2), model)
-        y += middleRows + 2
-        drawRecent(&frame, Rect(x: 0, y: y, width: width, height: frame.height - 1 - y), model)
-        drawStatus(&frame, y: frame.height - 1, model, hints: true)
+        let rows = frame.bounds.split(
+            .vertical, [.length(4), .length(sparkRows + 2), .length(middleRows + 2), .fill, .length(1)])
+        drawHeader(&frame, rows[0], model)
+        drawSparkline(&frame, rows[1], model)
+        let middle = rows[2].split(.horizontal, [.percent(50), .fill])
+        drawItems(&frame, middle[0], model)
+        drawPayments(&frame, middle[1], model)
+        drawRecent(&frame, rows[3], model)
+        drawStatus(&frame, y: rows[4].y, model, hints: true)
     }
 
-    private func drawCompact(_ frame: inout Frame, _ model: ViewModel) {
-        drawHeader(&frame, Rect(x: 0, y: 0, width: frame.width, height: 4), model)
-        drawSparkline(&frame, Rect(x: 0, y: 4, width: frame.width, height: frame.height - 5), model)
-        drawStatus(&frame, y: frame.height - 1, model, hints: true)
+    private func drawCompact(_ frame: inout Frame, _ model: DashboardState) {
+        let rows = frame.bounds.split(.vertical, [.length(4), .fill, .length(1)])
+        drawHeader(&frame, rows[0], model)
+        drawSparkline(&frame, rows[1], model)
+        drawStatus(&frame, y: rows[2].y, model, hints: true)
     }
 
-    private func drawKiosk(_ frame: inout Frame, _ model: ViewModel) {
+    private func drawKiosk(_ frame: inout Frame, _ model: DashboardState) {
         let s = model.snapshot
-        let width = frame.width
+        let areas = frame.bounds.split(
+            .vertical, [.length(9), .length(max(5, (frame.height - 10) / 2)), .fill, .length(1)])
         let clock = wallClock(model)
-        let inner = Widgets.panel(&frame, Rect(x: 0, y: 0, width: width, height: 9), title: "Revenue today",
+        let inner = Widgets.panel(&frame, areas[0], title: "Revenue today",
                                   right: clock, theme: theme, glyphs: glyphs)
         let text = money.format(s.revenue)
         var rows = BigDigits.rows(text.replacingOccurrences(of: "Rs.", with: "₹"), glyphs: glyphs)
@@ -112,20 +94,18 @@ struct DashboardView {
         let summary = "\(Money.count(s.orders)) orders \(glyphs.middleDot) \(Money.count(s.customers)) customers \(glyphs.middleDot) avg \(money.format(s.orders > 0 ? s.revenue / s.orders : 0))"
         frame.put(summary, x: inner.x + max(0, (inner.width - Frame.columns(summary)) / 2), y: inner.maxY - 1,
                   style: theme.style(.label))
-        let sparkHeight = max(5, (frame.height - 10) / 2)
-        drawSparkline(&frame, Rect(x: 0, y: 9, width: width, height: sparkHeight), model)
-        let rest = Rect(x: 0, y: 9 + sparkHeight, width: width, height: frame.height - 10 - sparkHeight)
+        drawSparkline(&frame, areas[1], model)
         switch model.kioskPanel % 3 {
-        case 0: drawItems(&frame, rest, model)
-        case 1: drawPayments(&frame, rest, model)
-        default: drawRecent(&frame, rest, model)
+        case 0: drawItems(&frame, areas[2], model)
+        case 1: drawPayments(&frame, areas[2], model)
+        default: drawRecent(&frame, areas[2], model)
         }
-        drawStatus(&frame, y: frame.height - 1, model, hints: false)
+        drawStatus(&frame, y: areas[3].y, model, hints: false)
     }
 
     // MARK: - Panels
 
-    private func drawHeader(_ frame: inout Frame, _ rect: Rect, _ model: ViewModel) {
+    private func drawHeader(_ frame: inout Frame, _ rect: Rect, _ model: DashboardState) {
         let s = model.snapshot
         let title = "Tiffin \(glyphs.middleDot) \(model.topic)"
         let inner = Widgets.panel(&frame, rect, title: title, right: wallClock(model), theme: theme, glyphs: glyphs)
@@ -151,7 +131,7 @@ struct DashboardView {
         }
     }
 
-    private func drawSparkline(_ frame: inout Frame, _ rect: Rect, _ model: ViewModel) {
+    private func drawSparkline(_ frame: inout Frame, _ rect: Rect, _ model: DashboardState) {
         guard rect.height >= 3 else { return }
         let s = model.snapshot
         let axisWidth = 8
@@ -184,7 +164,7 @@ struct DashboardView {
         }
     }
 
-    private func drawItems(_ frame: inout Frame, _ rect: Rect, _ model: ViewModel) {
+    private func drawItems(_ frame: inout Frame, _ rect: Rect, _ model: DashboardState) {
         let s = model.snapshot
         let byRevenue = model.itemsByRevenue
         // The longest title that fits: the key hint goes first, then the measure.
@@ -212,7 +192,7 @@ struct DashboardView {
                          style: theme.style(byRevenue ? .revenue : .quantity), theme: theme, glyphs: glyphs)
     }
 
-    private func drawPayments(_ frame: inout Frame, _ rect: Rect, _ model: ViewModel) {
+    private func drawPayments(_ frame: inout Frame, _ rect: Rect, _ model: DashboardState) {
         let s = model.snapshot
         let inner = Widgets.panel(&frame, rect, title: "Payment split \(glyphs.middleDot) orders", theme: theme, glyphs: glyphs)
         guard inner.height > 0 else { return }
@@ -260,7 +240,7 @@ struct DashboardView {
         frame.put(line, x: inner.x + 1, y: y, style: theme.style(.label), clip: inner)
     }
 
-    private func drawRecent(_ frame: inout Frame, _ rect: Rect, _ model: ViewModel) {
+    private func drawRecent(_ frame: inout Frame, _ rect: Rect, _ model: DashboardState) {
         guard rect.height >= 3 else { return }
         let s = model.snapshot
         let inner = Widgets.panel(&frame, rect, title: "Recent orders", theme: theme, glyphs: glyphs)
@@ -287,7 +267,7 @@ struct DashboardView {
         }
     }
 
-    private func drawStatus(_ frame: inout Frame, y: Int, _ model: ViewModel, hints: Bool) {
+    private func drawStatus(_ frame: inout Frame, y: Int, _ model: DashboardState, hints: Bool) {
         let s = model.snapshot
         let dotSlot: Theme.Slot
         // Parts with a priority: when the line is too narrow the least important go first.
@@ -338,17 +318,12 @@ struct DashboardView {
         if !hint.isEmpty { frame.putRight(hint, endX: frame.width, y: y, style: theme.style(.label)) }
     }
 
-    private func drawHelp(_ frame: inout Frame, _ model: ViewModel) {
-        let lines = [
-            "q, Esc   quit",
-            "i        popular items by quantity / revenue",
-            "k        kiosk view (wall screen) on / off",
-            "?        this help",
+    private func drawHelp(_ frame: inout Frame, _ model: DashboardState) {
+        drawDialog(&frame, title: "Help", lines: DashboardState.keys.helpLines + [
             "",
             "Orders are checked against the data contract;",
             "rejected ones are counted per reason (see --once).",
-        ]
-        drawDialog(&frame, title: "Help", lines: lines)
+        ])
     }
 
     /// A box in the middle of the screen, over whatever is there.
@@ -367,14 +342,14 @@ struct DashboardView {
 
     /// The minute of the day the sparkline ends at: now when the day is today, else the last
     /// minute with an order (or the day's last minute).
-    private func currentMinute(_ model: ViewModel) -> Int {
+    private func currentMinute(_ model: DashboardState) -> Int {
         let window = model.snapshot.window
         if let minute = window.minuteOfDay(model.now) { return minute }
         if let latest = model.snapshot.latestEvent, let minute = window.minuteOfDay(latest) { return minute }
         return model.now < window.start ? 0 : 1439
     }
 
-    private func lastMinutes(_ model: ViewModel, count: Int) -> (orders: Int64, revenue: Int64) {
+    private func lastMinutes(_ model: DashboardState, count: Int) -> (orders: Int64, revenue: Int64) {
         let end = currentMinute(model)
         var total: (orders: Int64, revenue: Int64) = (0, 0)
         for minute in max(0, end - count + 1)...end {
@@ -384,7 +359,7 @@ struct DashboardView {
         return total
     }
 
-    private func wallClock(_ model: ViewModel) -> String {
+    private func wallClock(_ model: DashboardState) -> String {
         let zone = model.snapshot.window.zone
         let date = Date(timeIntervalSince1970: Double(model.now))
         let formatter = DateFormatter()
@@ -400,7 +375,7 @@ struct DashboardView {
         return model.snapshot.window.contains(model.now) ? text : "\(model.snapshot.day) \(glyphs.middleDot) " + text
     }
 
-    private func clockTime(_ instant: Int64, _ model: ViewModel) -> String {
+    private func clockTime(_ instant: Int64, _ model: DashboardState) -> String {
         let window = model.snapshot.window
         return String(window.standardTimestamp(instant).suffix(8))
     }

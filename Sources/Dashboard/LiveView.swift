@@ -6,9 +6,9 @@ import TiffinCLI
 import Transform
 
 /// The full-screen dashboard. Ingest runs on its own thread as fast as data comes and
-/// publishes a snapshot at most ten times a second; the main thread owns the screen and
-/// renders on its clock, on a key or on a resize — never per message, and never blocking
-/// the ingest loop.
+/// publishes a snapshot after a change, at the screen's pace; the main thread runs the
+/// `App` loop over `DashboardState` and renders on its clock, on a key or on a resize —
+/// never per message, and never blocking the ingest loop.
 struct LiveView {
     var topic: String
     var brokers: String
@@ -41,6 +41,8 @@ struct LiveView {
         defer { screen.close() }
         let board = Board(snapshot: initial)
         let followToday = self.followToday
+        // Snapshots at the screen's pace: one per half refresh at most, and only after a change.
+        let publishInterval = max(0.05, refresh / 2)
         let thread = Thread {
             defer { board.finished.store(true, ordering: .releasing) }
             var ingest: Ingest
@@ -53,6 +55,7 @@ struct LiveView {
             let consumer = ingest.consumer
             board.consumer.withLock { $0 = consumer }
             var lastPublish = Date.distantPast
+            var unpublished = false
             while !board.stop.load(ordering: .relaxed) {
                 var changed = false
                 switch consumer.next(timeout: 0.1) {
@@ -72,10 +75,12 @@ struct LiveView {
                 if followToday, ingest.rollOverIfPastMidnight(now: Int64(Date().timeIntervalSince1970)) {
                     changed = true
                 }
-                if changed || Date().timeIntervalSince(lastPublish) > 1, Date().timeIntervalSince(lastPublish) >= 0.1 {
+                unpublished = unpublished || changed
+                if unpublished, Date().timeIntervalSince(lastPublish) >= publishInterval {
                     let snapshot = ingest.state.snapshot()
                     board.snapshot.withLock { $0 = snapshot }
                     lastPublish = Date()
+                    unpublished = false
                 }
             }
         }
@@ -93,74 +98,29 @@ struct LiveView {
         }
 
         let view = DashboardView(theme: theme, glyphs: screen.glyphs)
-        var ui = ViewModel(
-            snapshot: initial, now: 0, topic: topic, brokers: brokers, kiosk: kiosk)
-        var rate = RateMeter()
-        var lastRender = Date.distantPast
-        let started = Date()
-        while Signals.pending() == nil {
-            if let failure = board.failure.withLock({ $0 }) { throw failure }
-            let key = screen.nextKey(milliseconds: 100)
-            switch key {
-            case .character("q"), .character("Q"), .escape, .hangup:
-                return
-            case .character("i"), .character("I"):
-                ui.itemsByRevenue.toggle()
-            case .character("k"), .character("K"):
-                ui.kiosk.toggle()
-            case .character("?"), .character("h"):
-                ui.showHelp.toggle()
-            case .character("\u{0C}"):  // Ctrl-L: redraw everything
-                screen.invalidate()
-            default:
-                break
-            }
-            guard key != nil || Date().timeIntervalSince(lastRender) >= refresh else { continue }
-            lastRender = Date()
-            ui.snapshot = board.snapshot.withLock { $0 }
-            ui.now = Int64(Date().timeIntervalSince1970)
-            ui.kioskPanel = Int(Date().timeIntervalSince(started) / 10)
-            guard let consumer = board.consumer.withLock({ $0 }) else {
-                ui.connection = .connecting
-                ui.waiting = [
-                    "Connecting to \(brokers) \(screen.glyphs.ellipsis)",
-                    "topic \(topic) \(screen.glyphs.middleDot) waiting \(Int(Date().timeIntervalSince(started))) s",
-                    "", "q or Ctrl-C to quit",
-                ]
-                screen.draw(view.render(ui, width: screen.width, height: screen.height))
-                continue
-            }
-            ui.waiting = nil
-            let health = consumer.health
-            ui.connection = health.state
-            ui.connectionSince = health.since
-            ui.caughtUp = consumer.isCaughtUp
-            ui.ordersPerSecond = rate.update(orders: ui.snapshot.orders, at: lastRender)
-            ui.notice = Self.notice(health)
-            screen.draw(view.render(ui, width: screen.width, height: screen.height))
-        }
-    }
-
-    /// What the status line should say besides the numbers: a cluster replaced in the last
-    /// minute (the day is being read again), else the last error while not connected.
-    static func notice(_ health: ClientHealth, now: Date = Date()) -> String? {
-        if let replaced = health.clusterReplacedAt, now.timeIntervalSince(replaced) < 60 {
-            return "Kafka cluster replaced: re-reading the day"
-        }
-        return health.state == .connected ? nil : health.lastError
-    }
-}
-
-/// Accepted orders per second over the last ten seconds, from successive order counts.
-struct RateMeter {
-    private var samples: [(at: Date, orders: Int64)] = []
-
-    mutating func update(orders: Int64, at now: Date) -> Double {
-        // A new day starts from zero: forget the old counts.
-        if let last = samples.last, orders < last.orders { samples.removeAll() }
-        samples.append((now, orders))
-        samples.removeAll { now.timeIntervalSince($0.at) > 10 }
-        guard let first = samples.first, now.timeIntervalSince(first.at) > 0.5 else { return 0 }
-        return Double(orders - first.orders) / now.timeIntervalSince(first.at)
+        let now = Int64(Date().timeIntervalSince1970)
+        var state = DashboardState(
+            snapshot: initial, now: now, topic: topic, brokers: brokers, kiosk: kiosk, started: now)
+        var failure: (any Error)?
+        App(screen: screen).run(
+            &state,
+            tick: { refresh },
+            update: { state, event in
+                if case let .tick(now) = event {
+                    if let error = board.failure.withLock({ $0 }) {
+                        failure = error
+                        return .quit
+                    }
+                    // The one impure step: what the ingest thread and the consumer report now.
+                    let consumer = board.consumer.withLock { $0 }
+                    state.refresh(DashboardState.Feed(
+                        snapshot: board.snapshot.withLock { $0 }, now: now, health: consumer?.health,
+                        caughtUp: consumer?.isCaughtUp ?? false))
+                }
+                return state.update(event)
+            },
+            view: { state, width, height in view.render(state, width: width, height: height) },
+            stop: { Signals.pending() != nil })
+        if let failure { throw failure }
     }
 }

@@ -33,12 +33,25 @@ public struct Rect: Sendable, Equatable {
     public var maxY: Int { y + height }
 }
 
+/// A cell position.
+public struct Point: Sendable, Equatable {
+    public var x: Int
+    public var y: Int
+
+    public init(x: Int, y: Int) {
+        self.x = x
+        self.y = y
+    }
+}
+
 /// What the screen will show, as plain data: views draw into a frame, the screen writes the
 /// difference between two frames. Tests compare frames as text.
 public struct Frame: Sendable, Equatable {
     public let width: Int
     public let height: Int
     public private(set) var cells: [Cell]
+    /// Where the terminal's cursor shows (a text field being typed in); nil hides it.
+    public var cursor: Point?
 
     public init(width: Int, height: Int, fill: Cell = Cell()) {
         self.width = max(0, width)

@@ -1,17 +1,6 @@
 import CNcurses
 import Glibc
 
-/// A key the user pressed, or a change of terminal size.
-public enum Key: Equatable, Sendable {
-    case character(Character)
-    case escape
-    case resize
-    case up, down, left, right
-    case other(Int32)
-    /// The terminal is gone (SSH dropped, window closed): nothing more can be shown.
-    case hangup
-}
-
 public struct ScreenError: Error, CustomStringConvertible {
     public var description: String
 }
@@ -49,6 +38,9 @@ public final class Screen {
         }
         self.screen = screen
         TerminalRestore.installHandlers()
+        // Esc on its own is a key here (quit, clear a filter): wait 25 ms, not ncurses' 1 s, for
+        // the rest of an escape sequence.
+        set_escdelay(25)
         cbreak()
         noecho()
         nonl()
@@ -95,8 +87,22 @@ public final class Screen {
             }
         }
         previous = frame
+        if let cursor = frame.cursor, cursor.x >= 0, cursor.y >= 0, cursor.x < frame.width, cursor.y < frame.height {
+            wmove(tiffin_stdscr(), Int32(cursor.y), Int32(cursor.x))
+            setCursorVisible(true)
+        } else {
+            setCursorVisible(false)
+        }
         wnoutrefresh(tiffin_stdscr())
         doupdate()
+    }
+
+    private var cursorVisible = false
+
+    private func setCursorVisible(_ visible: Bool) {
+        guard visible != cursorVisible else { return }
+        cursorVisible = visible
+        curs_set(visible ? 1 : 0)
     }
 
     /// Forgets what is on screen, so the next frame is written whole (after a resize, or
@@ -132,24 +138,20 @@ public final class Screen {
             }
             return nil
         }
-        if result == KEY_CODE_YES {
-            switch Int32(value) {
-            case KEY_RESIZE:
-                width = Int(tiffin_getmaxx(tiffin_stdscr()))
-                height = Int(tiffin_getmaxy(tiffin_stdscr()))
-                invalidate()
-                return .resize
-            case KEY_UP: return .up
-            case KEY_DOWN: return .down
-            case KEY_LEFT: return .left
-            case KEY_RIGHT: return .right
-            default: return .other(Int32(value))
-            }
+        guard let key = KeyDecoder.decode(UInt32(value), isFunctionKey: result == KEY_CODE_YES, codes: Self.codes)
+        else { return nil }
+        if key == .resize {
+            width = Int(tiffin_getmaxx(tiffin_stdscr()))
+            height = Int(tiffin_getmaxy(tiffin_stdscr()))
+            invalidate()
         }
-        if value == 27 { return .escape }
-        guard let scalar = Unicode.Scalar(UInt32(value)) else { return .other(Int32(value)) }
-        return .character(Character(scalar))
+        return key
     }
+
+    private static let codes = KeyDecoder.Codes(
+        up: KEY_UP, down: KEY_DOWN, left: KEY_LEFT, right: KEY_RIGHT, home: KEY_HOME, end: KEY_END,
+        pageUp: KEY_PPAGE, pageDown: KEY_NPAGE, enter: KEY_ENTER, backspace: KEY_BACKSPACE,
+        delete: KEY_DC, backTab: KEY_BTAB, resize: KEY_RESIZE, f0: KEY_F0)
 
     // MARK: - Cells
 

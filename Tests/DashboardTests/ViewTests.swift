@@ -7,22 +7,32 @@ import Transform
 
 /// Views are functions from a snapshot to a frame; these tests read frames as text.
 @Suite struct ViewTests {
-    /// 2026-11-20 in Asia/Kolkata with orders between 13:00 and 14:32.
-    static func model(now: Int64? = nil) -> ViewModel {
+    /// 2026-11-20 in Asia/Kolkata with orders between 13:00 and 14:29:51; now is 14:32.
+    static func model(now: Int64? = nil, restaurant: Restaurant = .seed) -> DashboardState {
         let zone = TimeZone(identifier: "Asia/Kolkata")!
         let window = DayWindow(day: LocalDay("2026-11-20")!, zone: zone)
-        var state = SalesState(window: window)
-        var generator = OrderGenerator(seed: 3)
+        var state = SalesState(window: window, restaurant: restaurant)
+        var generator = OrderGenerator(restaurant: restaurant, seed: 3)
         let start = window.start + 13 * 3600
         for i in 0..<600 {
             let order = generator.next(at: start + Int64(i) * 9)
             state.ingest(Array(order.json.utf8), now: window.end)
         }
         state.ingest(Array("{oops".utf8), now: window.end)
-        return ViewModel(
+        return DashboardState(
             snapshot: state.snapshot(), now: now ?? start + 5_520, topic: "restaurant-sales",
             brokers: "127.0.0.1:40321", connection: .connected, caughtUp: true, ordersPerSecond: 12.4)
     }
+
+    /// Dishes with two-column characters (CJK, emoji), some too long for any column they
+    /// are shown in, so a view that cut text by characters instead of columns would show.
+    static let wideMenu = Restaurant(
+        menu: [
+            MenuItem(name: "寿司", price: 120), MenuItem(name: "🍛 Thali", price: 150),
+            MenuItem(name: "特製とんこつラーメン大盛り", price: 210), MenuItem(name: "Masala Dosa", price: 70),
+            MenuItem(name: "餃子", price: 60), MenuItem(name: "Tea ☕", price: 10),
+        ],
+        paymentModes: ["CASH", "CARD", "UPI"], tables: (1...10).map { "T\($0)" })
 
     let view = DashboardView(theme: .standard, glyphs: .unicode)
 
@@ -65,18 +75,38 @@ import Transform
         #expect(text.contains("Terminal too small"))
     }
 
-    @Test func everySizeFromTinyToHugeRendersWithoutGoingOutside() {
-        for (w, h) in [(1, 1), (39, 11), (40, 12), (41, 13), (79, 23), (80, 24), (120, 40), (250, 70)] {
-            let frame = view.render(Self.model(), width: w, height: h)
-            #expect(frame.width == w && frame.height == h)
+    @Test func everySizeFromTinyToHugeKeepsWideCharactersWholeAndTheLayoutInPlace() {
+        let model = Self.model(restaurant: Self.wideMenu)
+        for (w, h) in [(1, 1), (39, 11), (40, 12), (41, 13), (79, 23), (80, 24), (99, 29), (120, 40), (250, 70)] {
+            let text = view.render(model, width: w, height: h).text
+            let lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+            // A row that is not exactly `w` columns holds half of a wide character: something
+            // was drawn over the other half, or text was cut in the middle of one.
+            #expect(lines.allSatisfy { Frame.columns($0) == w }, "\(w)x\(h)")
+            if w >= DashboardView.minimumWidth && h >= DashboardView.minimumHeight {
+                // The header box at the top, the last panel closed just above the status line,
+                // the status line at the bottom with the key hints at its right edge.
+                #expect(lines[0].hasPrefix("╭─ Tiffin"), "\(w)x\(h)")
+                #expect(lines[h - 2].hasPrefix("╰") && lines[h - 2].hasSuffix("╯"), "\(w)x\(h)")
+                #expect(lines[h - 1].hasPrefix(" ● ") && lines[h - 1].hasSuffix(" ?:help q:quit"), "\(w)x\(h)")
+            } else if w >= Frame.columns("Terminal too small") {
+                #expect(text.contains("Terminal too small"), "\(w)x\(h)")
+            }
         }
     }
 
-    @Test func theSparklineEndsAtNowAndScalesToThePeak() {
-        let text = view.render(Self.model(), width: 100, height: 30).text
-        #expect(text.contains("peak ₹"))
-        #expect(text.contains("14:32"))
-        #expect(text.contains("█"))
+    @Test func theSparklineEndsAtNowAndScalesToThePeak() throws {
+        let lines = view.render(Self.model(), width: 100, height: 30).text
+            .split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        // The sparkline's box: from the top border holding its title to the next bottom border.
+        let top = try #require(lines.firstIndex { $0.contains("Revenue per minute") })
+        let bottom = try #require(lines[top...].firstIndex { $0.hasPrefix("╰") })
+        #expect(lines[top].contains("peak ₹"))
+        #expect(lines[(top + 1)..<bottom].contains { $0.contains("█") })
+        // Its last row is the time axis, which ends at now (14:32), not at the last order
+        // (14:29); the header's clock shows 14:32 too, so only this row tells.
+        let axis = String(lines[bottom - 1].dropLast()).trimmingCharacters(in: .whitespaces)
+        #expect(axis.hasSuffix(" 14:32"), "\(axis)")
     }
 
     @Test func asciiFallbackUsesNoUnicode() {
@@ -113,7 +143,7 @@ import Transform
 
     @Test func anEmptyDaySaysSoInsteadOfBlankPanels() {
         let window = DayWindow(day: LocalDay("2026-11-20")!, zone: TimeZone(identifier: "Asia/Kolkata")!)
-        let model = ViewModel(snapshot: SalesState(window: window).snapshot(), now: window.start + 3600,
+        let model = DashboardState(snapshot: SalesState(window: window).snapshot(), now: window.start + 3600,
                               topic: "restaurant-sales", brokers: "b:1")
         let text = view.render(model, width: 100, height: 30).text
         #expect(text.contains("no orders yet today") && text.contains("waiting for the first order"))
@@ -122,24 +152,5 @@ import Transform
     @Test func niceAxisCeilings() {
         #expect([0, 1, 7, 12, 95, 120, 1_240, 2_290, 5_000, 7_001].map(niceCeiling)
             == [1, 1, 8, 15, 100, 150, 1_500, 2_500, 5_000, 8_000])
-    }
-
-    @Test func theStatusLineSaysTheClusterWasReplacedForAMinute() {
-        var health = ClientHealth()
-        health.state = .connected
-        #expect(LiveView.notice(health) == nil)
-        let now = Date()
-        health.clusterReplacedAt = now
-        #expect(LiveView.notice(health, now: now.addingTimeInterval(5)) == "Kafka cluster replaced: re-reading the day")
-        #expect(LiveView.notice(health, now: now.addingTimeInterval(61)) == nil)
-    }
-
-    @Test func whileConnectingABoxSaysWhereAndHowToQuit() {
-        var m = Self.model()
-        m.connection = .connecting
-        m.waiting = ["Connecting to 10.0.0.1:9092 …", "", "q or Ctrl-C to quit"]
-        let text = DashboardView(theme: .standard, glyphs: .unicode).render(m, width: 80, height: 24).text
-        #expect(text.contains("Connecting to 10.0.0.1:9092"))
-        #expect(text.contains("q or Ctrl-C to quit"))
     }
 }

@@ -1,0 +1,68 @@
+import Foundation
+
+/// What reaches a program's `update`: a key (a resize is `.key(.resize)`) or the clock.
+public enum AppEvent: Sendable, Equatable {
+    case key(Key)
+    case tick(Date)
+}
+
+/// What a program asks of the loop after an event.
+public enum AppCommand: Sendable, Equatable {
+    case none
+    /// Write the whole screen again on the next frame (Ctrl-L, something drew over it).
+    case redrawAll
+    case quit
+}
+
+/// The one loop of every full-screen program: wait for a key (or a resize) up to the next tick,
+/// let the program update its state, draw its view. The state and both functions are the
+/// program's; `update` and `view` stay pure and are tested without a terminal. Worker threads
+/// publish into a box the program reads in its `.tick` handling.
+public struct App {
+    public let screen: Screen
+
+    public init(screen: Screen) {
+        self.screen = screen
+    }
+
+    /// Runs until `update` says `.quit`, the terminal hangs up, or `stop()` (checked at least
+    /// every 100 ms: a signal, for instance). `tick()` is the interval between ticks in seconds,
+    /// asked anew each time (a program can change its refresh rate).
+    public func run<State>(
+        _ state: inout State,
+        tick: () -> Double,
+        update: (inout State, AppEvent) -> AppCommand,
+        view: (State, _ width: Int, _ height: Int) -> Frame,
+        stop: () -> Bool = { false }
+    ) {
+        var lastTick = Date.distantPast
+        var dirty = true
+        while !stop() {
+            let untilTick = tick() - Date().timeIntervalSince(lastTick)
+            let wait = Int32(max(0, min(100, (untilTick * 1000).rounded(.up))))
+            if let key = screen.nextKey(milliseconds: wait) {
+                if key == .hangup { return }
+                switch update(&state, .key(key)) {
+                case .quit: return
+                case .redrawAll: screen.invalidate()
+                case .none: break
+                }
+                dirty = true
+            }
+            let now = Date()
+            if now.timeIntervalSince(lastTick) >= tick() {
+                lastTick = now
+                switch update(&state, .tick(now)) {
+                case .quit: return
+                case .redrawAll: screen.invalidate()
+                case .none: break
+                }
+                dirty = true
+            }
+            if dirty {
+                screen.draw(view(state, screen.width, screen.height))
+                dirty = false
+            }
+        }
+    }
+}
