@@ -204,8 +204,7 @@ struct DashboardCommand: ParsableCommand {
         writeStandardError("dashboard: not a terminal; printing a report every 5 s (Ctrl-C to stop)\n")
         var lastReport = Date.distantPast
         while Signals.pending() == nil {
-            if case let .batch(batch) = ingest.consumer.next(timeout: 0.25) { try ingest.apply(batch) }
-            if day == nil { _ = ingest.rollOverIfPastMidnight(now: Int64(Date().timeIntervalSince1970)) }
+            if case .closed = try ingest.step(timeout: 0.25, followToday: day == nil) { usleep(250_000) }
             if Date().timeIntervalSince(lastReport) >= 5 {
                 lastReport = Date()
                 let health = ingest.consumer.health

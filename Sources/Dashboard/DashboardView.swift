@@ -9,6 +9,7 @@ struct DashboardView {
     var theme: Theme
     var glyphs: Glyphs
     var money: Money
+    private let clockFormat = ClockFormat()
 
     init(theme: Theme, glyphs: Glyphs) {
         self.theme = theme
@@ -360,18 +361,7 @@ struct DashboardView {
     }
 
     private func wallClock(_ model: DashboardState) -> String {
-        let zone = model.snapshot.window.zone
-        let date = Date(timeIntervalSince1970: Double(model.now))
-        let formatter = DateFormatter()
-        formatter.timeZone = zone
-        formatter.dateFormat = "EEE d MMM yyyy HH:mm:ss zzz"
-        // ICU knows a zone's short name only in some locales (IST in en_IN, EST in en_US).
-        var text = ""
-        for locale in ["en_US", "en_IN", "en_GB"] {
-            formatter.locale = Locale(identifier: locale)
-            text = formatter.string(from: date)
-            if !text.contains("GMT+") && !text.contains("GMT-") { break }
-        }
+        let text = clockFormat.string(Date(timeIntervalSince1970: Double(model.now)), in: model.snapshot.window.zone)
         return model.snapshot.window.contains(model.now) ? text : "\(model.snapshot.day) \(glyphs.middleDot) " + text
     }
 
@@ -382,6 +372,28 @@ struct DashboardView {
 }
 
 private func clamp(_ value: Int, _ low: Int, _ high: Int) -> Int { min(high, max(low, value)) }
+
+/// The header clock's formatter, made once per zone and kept (building a DateFormatter is far
+/// dearer than using one, and the clock is drawn every frame). Used from the render thread only.
+final class ClockFormat {
+    private var formatters: [String: DateFormatter] = [:]
+
+    func string(_ date: Date, in zone: TimeZone) -> String {
+        if let formatter = formatters[zone.identifier] { return formatter.string(from: date) }
+        let formatter = DateFormatter()
+        formatter.timeZone = zone
+        formatter.dateFormat = "EEE d MMM yyyy HH:mm:ss zzz"
+        // ICU knows a zone's short name only in some locales (IST in en_IN, EST in en_US): keep
+        // the first locale that gives one.
+        for locale in ["en_US", "en_IN", "en_GB"] {
+            formatter.locale = Locale(identifier: locale)
+            let text = formatter.string(from: date)
+            if !text.contains("GMT+") && !text.contains("GMT-") { break }
+        }
+        formatters[zone.identifier] = formatter
+        return formatter.string(from: date)
+    }
+}
 
 /// A round number at or above `value` for an axis (1, 1.5, 2, 2.5, 3, 4, 5, 6, 8 × 10ⁿ), so
 /// the tallest column fills most of the graph.

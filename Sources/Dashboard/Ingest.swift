@@ -42,6 +42,34 @@ struct Ingest {
         return true
     }
 
+    /// What one `step` did.
+    enum Step {
+        /// A batch was applied; `changed` when the day's numbers may have moved (records, a
+        /// restart, a new day), `caughtUp` when every partition had reached its end.
+        case applied(changed: Bool, caughtUp: Bool)
+        /// Nothing came within the wait (the day may still have rolled over: `changed`).
+        case idle(changed: Bool)
+        /// The stream ended (stopped at the start watermarks, or closed).
+        case closed
+    }
+
+    /// The one ingest loop's body, shared by the full-screen view, the report mode and the
+    /// headless reports: waits up to `timeout` seconds for a batch, applies it, and rolls over
+    /// to the next day at local midnight when `followToday`.
+    mutating func step(timeout: Double, followToday: Bool) throws -> Step {
+        let poll = consumer.next(timeout: timeout)
+        let rolled = followToday && rollOverIfPastMidnight(now: Int64(Date().timeIntervalSince1970))
+        switch poll {
+        case let .batch(batch):
+            try apply(batch)
+            return .applied(changed: rolled || !batch.isEmpty || batch.restarted, caughtUp: batch.caughtUp)
+        case .timedOut:
+            return .idle(changed: rolled)
+        case .closed:
+            return .closed
+        }
+    }
+
     /// Reads until every partition reached the end it had at start; gives up with a clear error
     /// when nothing arrives for `stallLimit` seconds before that, and ends at once on a stop
     /// signal.
@@ -52,14 +80,13 @@ struct Ingest {
                 // Interrupted before the report: the shell's convention, 128 + signal.
                 throw ExitCode(128 + signal)
             }
-            switch consumer.next(timeout: 0.1) {
-            case let .batch(batch):
-                try apply(batch)
-                if !batch.isEmpty || batch.restarted { lastProgress = Date() }
-                if batch.caughtUp { return }
+            switch try step(timeout: 0.1, followToday: false) {
+            case let .applied(changed, caughtUp):
+                if changed { lastProgress = Date() }
+                if caughtUp { return }
             case .closed:
                 return
-            case .timedOut:
+            case .idle:
                 if Date().timeIntervalSince(lastProgress) > stallLimit {
                     let health = consumer.health
                     let count = consumer.recordCount

@@ -25,8 +25,6 @@ struct LiveView {
         let snapshot: Mutex<Snapshot>
         let consumer = Mutex<Consumer?>(nil)
         let failure = Mutex<(any Error)?>(nil)
-        let stop = Atomic<Bool>(false)
-        let finished = Atomic<Bool>(false)
 
         init(snapshot: Snapshot) {
             self.snapshot = Mutex(snapshot)
@@ -43,8 +41,7 @@ struct LiveView {
         let followToday = self.followToday
         // Snapshots at the screen's pace: one per half refresh at most, and only after a change.
         let publishInterval = max(0.05, refresh / 2)
-        let thread = Thread {
-            defer { board.finished.store(true, ordering: .releasing) }
+        let ingestWorker = Worker(name: "tiffin-ingest") { worker in
             var ingest: Ingest
             do {
                 ingest = try connect()
@@ -56,24 +53,16 @@ struct LiveView {
             board.consumer.withLock { $0 = consumer }
             var lastPublish = Date.distantPast
             var unpublished = false
-            while !board.stop.load(ordering: .relaxed) {
+            while !worker.isStopping {
                 var changed = false
-                switch consumer.next(timeout: 0.1) {
-                case let .batch(batch):
-                    do {
-                        try ingest.apply(batch)
-                    } catch {
-                        board.failure.withLock { $0 = error }
-                        return
+                do {
+                    switch try ingest.step(timeout: 0.1, followToday: followToday) {
+                    case let .applied(moved, _), let .idle(moved): changed = moved
+                    case .closed: usleep(100_000)  // nothing more will come; keep showing what there is
                     }
-                    changed = !batch.isEmpty || batch.restarted
-                case .closed:
-                    usleep(100_000)  // nothing more will come; keep showing what there is
-                case .timedOut:
-                    break
-                }
-                if followToday, ingest.rollOverIfPastMidnight(now: Int64(Date().timeIntervalSince1970)) {
-                    changed = true
+                } catch {
+                    board.failure.withLock { $0 = error }
+                    return
                 }
                 unpublished = unpublished || changed
                 if unpublished, Date().timeIntervalSince(lastPublish) >= publishInterval {
@@ -84,15 +73,12 @@ struct LiveView {
                 }
             }
         }
-        thread.name = "tiffin-ingest"
-        thread.start()
         defer {
-            board.stop.store(true, ordering: .relaxed)
+            ingestWorker.stop()
             // A thread still connecting is not waited for (that can take --timeout); one that
             // is applying a batch finishes it, so its rejects reach the quarantine.
             if let consumer = board.consumer.withLock({ $0 }) {
-                let deadline = Date().addingTimeInterval(1)
-                while !board.finished.load(ordering: .acquiring), Date() < deadline { usleep(2_000) }
+                ingestWorker.join(timeout: 1)
                 consumer.close(within: 2)
             }
         }

@@ -150,9 +150,7 @@ public final class Consumer: Sendable {
         }
         let loop = PollLoop(client: client, queue: queue, options: options, progress: progress)
         self.loop = loop
-        let thread = Thread { loop.run() }
-        thread.name = "tiffin-consumer-poll"
-        thread.start()
+        loop.start()
     }
 
     deinit {
@@ -323,8 +321,7 @@ private final class PollLoop: Sendable {
     let state: Mutex<[Consumer.PartitionProgress]>
     private let queue: QueueHandle
     private let options: Consumer.Options
-    private let running = Atomic<Bool>(true)
-    private let finished = Atomic<Bool>(false)
+    private let worker = Mutex<Worker?>(nil)
     private let stopped = Atomic<Bool>(false)
     private let waker: FetchWaker
 
@@ -352,10 +349,11 @@ private final class PollLoop: Sendable {
     /// Ends the poll thread (waiting for it) and closes the consumer. Safe to call twice.
     func stop() {
         guard !stopped.exchange(true, ordering: .acquiringAndReleasing) else { return }
-        running.store(false, ordering: .releasing)
+        let worker = self.worker.withLock { $0 }
+        worker?.stop()
         channel.discard()
         waker.stop()
-        while !finished.load(ordering: .acquiring) { usleep(1_000) }
+        worker?.join()
         rd_kafka_consumer_close(client.handle)
     }
 
@@ -365,8 +363,12 @@ private final class PollLoop: Sendable {
     }
 
 
-    func run() {
-        defer { finished.store(true, ordering: .releasing) }
+    func start() {
+        let worker = Worker(name: "tiffin-consumer-poll") { [self] worker in run(worker) }
+        self.worker.withLock { $0 = worker }
+    }
+
+    private func run(_ worker: Worker) {
         let capacity = max(1, options.maxBatch)
         let messages = UnsafeMutablePointer<UnsafeMutablePointer<rd_kafka_message_t>?>
             .allocate(capacity: capacity)
@@ -387,7 +389,7 @@ private final class PollLoop: Sendable {
         let bounded = options.stopAtStartWatermarks && options.mode == .watch
         let batchMode = options.mode == .watch
 
-        while running.load(ordering: .relaxed) {
+        while !worker.isStopping {
             if let change = cluster.check(client) {
                 if restart(&progress, change) {
                     cluster.known = change.new

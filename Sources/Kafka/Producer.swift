@@ -107,24 +107,18 @@ public final class Producer: Sendable {
 
 /// Serves delivery reports and client callbacks on its own thread until stopped.
 private final class DeliveryPoller: Sendable {
-    private let client: NativeClient
-    private let running = Atomic<Bool>(true)
-    private let finished = Atomic<Bool>(false)
+    private let worker: Worker
 
     init(client: NativeClient) {
-        self.client = client
-        let thread = Thread { [self] in
-            while running.load(ordering: .relaxed) { rd_kafka_poll(client.handle, 100) }
-            finished.store(true, ordering: .releasing)
+        worker = Worker(name: "tiffin-producer-poll") { worker in
+            while !worker.isStopping { rd_kafka_poll(client.handle, 100) }
         }
-        thread.name = "tiffin-producer-poll"
-        thread.start()
     }
 
     /// Waits for the thread (it wakes every 100 ms) so it never polls a freed handle.
     func stop() {
-        guard running.exchange(false, ordering: .acquiringAndReleasing) else { return }
-        while !finished.load(ordering: .acquiring) { usleep(1_000) }
+        worker.stop()
+        worker.join()
     }
 }
 

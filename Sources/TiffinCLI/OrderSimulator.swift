@@ -24,8 +24,7 @@ public final class OrderSimulator: Sendable {
     private let producer: Producer
     private let settings: Settings
     private let generator: Mutex<OrderGenerator>
-    private let running = Atomic<Bool>(false)
-    private let finished = Atomic<Bool>(true)
+    private let worker = Mutex<Worker?>(nil)
     private let sentCount = Atomic<Int>(0)
     private let logger: Logger
 
@@ -80,37 +79,38 @@ public final class OrderSimulator: Sendable {
 
     /// Starts the live stream (event time = now) on its own thread.
     public func start() {
-        guard !running.exchange(true, ordering: .acquiringAndReleasing) else { return }
-        finished.store(false, ordering: .releasing)
-        let thread = Thread { [self] in
-            defer { finished.store(true, ordering: .releasing) }
-            var random = SplitMix64(seed: settings.seed ^ 0x5EED)
-            while running.load(ordering: .relaxed) {
-                // Exponential gaps: orders arrive in little bursts, like at a real till.
-                let now = Int64(Date().timeIntervalSince1970)
-                let rate = settings.rate * (settings.dailyShape?(now) ?? 1)
-                let gap = -log(max(1e-9, 1 - random.nextUnit())) / max(rate, 0.001)
-                var remaining = min(gap, 5.0)
-                while remaining > 0, running.load(ordering: .relaxed) {
-                    let slice = min(remaining, 0.1)
-                    Thread.sleep(forTimeInterval: slice)
-                    remaining -= slice
-                }
-                guard running.load(ordering: .relaxed) else { break }
-                do {
-                    try send(at: Int64(Date().timeIntervalSince1970))
-                } catch {
-                    logger.warning("simulator could not send an order: \(error)")
-                    Thread.sleep(forTimeInterval: 1)
-                }
-            }
+        worker.withLock { current in
+            guard current == nil else { return }
+            current = Worker(name: "tiffin-simulator") { [self] worker in stream(worker) }
         }
-        thread.name = "tiffin-simulator"
-        thread.start()
     }
 
     public func stop() {
-        guard running.exchange(false, ordering: .acquiringAndReleasing) else { return }
-        while !finished.load(ordering: .acquiring) { usleep(2_000) }
+        guard let worker = worker.withLock({ current in defer { current = nil }; return current }) else { return }
+        worker.stop()
+        worker.join()
+    }
+
+    private func stream(_ worker: Worker) {
+        var random = SplitMix64(seed: settings.seed ^ 0x5EED)
+        while !worker.isStopping {
+            // Exponential gaps: orders arrive in little bursts, like at a real till.
+            let now = Int64(Date().timeIntervalSince1970)
+            let rate = settings.rate * (settings.dailyShape?(now) ?? 1)
+            let gap = -log(max(1e-9, 1 - random.nextUnit())) / max(rate, 0.001)
+            var remaining = min(gap, 5.0)
+            while remaining > 0, !worker.isStopping {
+                let slice = min(remaining, 0.1)
+                Thread.sleep(forTimeInterval: slice)
+                remaining -= slice
+            }
+            guard !worker.isStopping else { break }
+            do {
+                try send(at: Int64(Date().timeIntervalSince1970))
+            } catch {
+                logger.warning("simulator could not send an order: \(error)")
+                Thread.sleep(forTimeInterval: 1)
+            }
+        }
     }
 }
