@@ -36,6 +36,16 @@ public final class Screen {
             let term = getenv("TERM").map { String(cString: $0) } ?? "(unset)"
             throw ScreenError(description: "cannot drive this terminal (TERM=\(term)); try TERM=xterm-256color, or --once")
         }
+        // A terminal that cannot place the cursor (TERM=dumb, an editor's output pane) would show
+        // a blank or garbled screen: say so instead.
+        let cup = tigetstr("cup")
+        if cup == nil || Int(bitPattern: cup) == -1 {
+            endwin()
+            delscreen(screen)
+            TerminalRestore.forget()
+            let term = getenv("TERM").map { String(cString: $0) } ?? "(unset)"
+            throw ScreenError(description: "this terminal (TERM=\(term)) cannot place the cursor, which the full-screen view needs; use a real terminal (TERM=xterm-256color), or --once for a plain-text report")
+        }
         self.screen = screen
         TerminalRestore.installHandlers()
         // Esc on its own is a key here (quit, clear a filter): wait 25 ms, not ncurses' 1 s, for

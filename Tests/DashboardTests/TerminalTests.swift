@@ -174,6 +174,15 @@ struct TerminalTests {
         #expect(!session.capture().contains("Connecting to"))
     }
 
+    @Test func aTerminalThatCannotPlaceTheCursorIsOneSentenceAndExitTwo() throws {
+        let dashboard = productsFolder().appendingPathComponent("dashboard").path
+        let session = try Session("TERM=dumb \(dashboard) -b 127.0.0.1:1 --log-file /dev/null")
+        #expect(session.exitStatus(seconds: 3) == "2")
+        let pane = session.capture()
+        #expect(pane.contains("cannot place the cursor"), "\(pane)")
+        #expect(pane.contains("--once"))
+    }
+
     @Test func ctrlBackslashQuitsCleanlyWithoutACrashReport() throws {
         let broker = try brokerWithOrders()
         let session = try Session(command(broker))
