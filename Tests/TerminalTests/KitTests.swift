@@ -66,4 +66,17 @@ import Testing
         let fills = Rect(x: 0, y: 0, width: 10, height: 10).split(.vertical, [.length(2), .fill(min: 5), .fill])
         #expect(fills.map(\.height) == [2, 5, 3])
     }
+
+    @Test func aNarrowStatusLineDropsTheLeastImportantFieldsFirst() {
+        let fields = [
+            StatusField("connected", priority: 9), StatusField("10.0.0.1:9092", priority: 1, joinsPrevious: true),
+            StatusField("caught up", priority: 5), StatusField("3.2 orders/s", priority: 3),
+            StatusField("rejected 4", priority: 7),
+        ]
+        let wide = StatusLine.text(fields, room: 80, separator: " · ", ellipsis: "…")
+        #expect(wide == "connected 10.0.0.1:9092 · caught up · 3.2 orders/s · rejected 4")
+        #expect(StatusLine.text(fields, room: 50, separator: " · ", ellipsis: "…") == "connected · caught up · 3.2 orders/s · rejected 4")
+        #expect(StatusLine.text(fields, room: 35, separator: " · ", ellipsis: "…") == "connected · caught up · rejected 4")
+        #expect(StatusLine.text(fields, room: 5, separator: " · ", ellipsis: "…") == "conn…")
+    }
 }

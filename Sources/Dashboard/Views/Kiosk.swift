@@ -1,0 +1,38 @@
+import Foundation
+import Kafka
+import Terminal
+import Transform
+
+/// The wall screen: revenue in big digits, the sparkline and a rotating panel.
+extension DashboardView {
+    func drawKiosk(_ frame: inout Frame, _ model: DashboardState) {
+        let s = model.snapshot
+        let areas = frame.bounds.split(
+            .vertical, [.length(9), .length(max(5, (frame.height - 10) / 2)), .fill, .length(1)])
+        let clock = wallClock(model)
+        let inner = Widgets.panel(&frame, areas[0], title: "Revenue today",
+                                  right: clock, theme: theme, glyphs: glyphs)
+        let text = money.format(s.revenue)
+        var rows = BigDigits.rows(text.replacingOccurrences(of: "Rs.", with: "₹"), glyphs: glyphs)
+        if Frame.columns(rows[0]) > inner.width { rows = [] }
+        if rows.isEmpty {
+            frame.put(text, x: inner.x + max(0, (inner.width - Frame.columns(text)) / 2), y: inner.y + 3,
+                      style: theme.style(.revenue, bold: true))
+        } else {
+            for (i, row) in rows.enumerated() {
+                frame.put(row, x: inner.x + max(0, (inner.width - Frame.columns(row)) / 2), y: inner.y + i,
+                          style: theme.style(.revenue, bold: true))
+            }
+        }
+        let summary = "\(Money.count(s.orders)) orders \(glyphs.middleDot) \(Money.count(s.customers)) customers \(glyphs.middleDot) avg \(money.format(s.orders > 0 ? s.revenue / s.orders : 0))"
+        frame.put(summary, x: inner.x + max(0, (inner.width - Frame.columns(summary)) / 2), y: inner.maxY - 1,
+                  style: theme.style(.label))
+        drawSparkline(&frame, areas[1], model)
+        switch model.kioskPanel % 3 {
+        case 0: drawItems(&frame, areas[2], model)
+        case 1: drawPayments(&frame, areas[2], model)
+        default: drawRecent(&frame, areas[2], model)
+        }
+        drawStatus(&frame, y: areas[3].y, model, hints: false)
+    }
+}

@@ -1,0 +1,49 @@
+import Foundation
+import Kafka
+import Terminal
+import Transform
+
+/// The bottom line: the connection, progress and data quality, with key hints.
+extension DashboardView {
+    func drawStatus(_ frame: inout Frame, y: Int, _ model: DashboardState, hints: Bool) {
+        let s = model.snapshot
+        let dotSlot: Theme.Slot
+        // Fields with a priority: when the line is too narrow the least important go first.
+        var parts: [StatusField] = []
+        switch model.connection {
+        case .connected:
+            dotSlot = .ok
+            parts.append(StatusField("connected", priority: 9))
+            parts.append(StatusField(model.brokers, priority: 1, joinsPrevious: true))
+        case .connecting:
+            dotSlot = .warn
+            parts.append(StatusField("connecting to \(model.brokers)", priority: 9))
+        case let .degraded(down, of):
+            dotSlot = .warn
+            parts.append(StatusField("\(down) of \(of) brokers down \(glyphs.middleDot) retrying", priority: 9))
+        case .allBrokersDown:
+            dotSlot = .error
+            let since = clockTime(Int64(model.connectionSince.timeIntervalSince1970), model)
+            parts.append(StatusField("broker down since \(since)", priority: 9))
+            if let latest = s.latestEvent {
+                parts.append(StatusField("showing data to \(clockTime(latest, model))", priority: 8))
+            }
+            parts.append(StatusField("retrying", priority: 2))
+        }
+        if model.connection != .allBrokersDown {
+            parts.append(StatusField(model.caughtUp ? "caught up" : "catching up", priority: 5))
+            parts.append(StatusField(String(format: "%.1f orders/s", model.ordersPerSecond), priority: 3))
+        }
+        parts.append(StatusField("rejected \(s.rejectedTotal)", priority: 7))
+        parts.append(StatusField("dup \(s.duplicates)", priority: 6))
+        parts.append(StatusField("late \(s.late)", priority: 4))
+        if let notice = model.notice { parts.append(StatusField(notice, priority: 0)) }
+        let x = frame.put(glyphs.dot, x: 1, y: y, style: theme.style(dotSlot, bold: true))
+        let hint = hints ? "?:help q:quit" : ""
+        // One space after the dot, one before the hints, which end at the right edge.
+        let room = frame.width - x - 1 - (hint.isEmpty ? 1 : Frame.columns(hint) + 1)
+        let text = StatusLine.text(parts, room: room, separator: " \(glyphs.middleDot) ", ellipsis: glyphs.ellipsis)
+        frame.put(" " + text, x: x, y: y, style: theme.style(.mainForeground))
+        if !hint.isEmpty { frame.putRight(hint, endX: frame.width, y: y, style: theme.style(.label)) }
+    }
+}
