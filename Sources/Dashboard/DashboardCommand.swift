@@ -150,7 +150,9 @@ struct DashboardCommand: ParsableCommand {
             topic: kafka.topic, mode: group.map { .group(id: $0) } ?? .watch, start: start,
             stopAtStartWatermarks: headless || untilCaughtUp, timeout: timeout)
         let brokers = config["bootstrap.servers"] ?? "?"
-        let state = SalesState(window: window, restaurant: restaurant)
+        var limits = SalesState.Limits()
+        limits.recentOrders = DashboardState.ordersKept
+        let state = SalesState(window: window, restaurant: restaurant, limits: limits)
         let topic = kafka.topic
         let finalConfig = config
         // Connecting can take up to --timeout: the full-screen view does it behind its

@@ -30,32 +30,158 @@ struct DashboardState {
     var started: Int64 = 0
     var rate = RateMeter()
 
+    // MARK: - Pages
+
+    /// The four views; Tab/Shift-Tab and 1–4 switch, the header says which.
+    enum Page: Int, CaseIterable, Sendable {
+        case overview = 1, items, orders, quality
+
+        var title: String {
+            switch self {
+            case .overview: return "Overview"
+            case .items: return "Items"
+            case .orders: return "Orders"
+            case .quality: return "Quality"
+            }
+        }
+    }
+
+    /// How the Items page sorts; `s` cycles.
+    enum ItemsSort: CaseIterable, Sendable {
+        case quantity, revenue, name
+    }
+
+    /// Orders kept for the Orders page (newest by event time).
+    static let ordersKept = 500
+
+    var page = Page.overview
+    var itemsSort = ItemsSort.quantity
+    var itemsTable = TableState()
+    var ordersTable = TableState()
+    /// The Orders page's filter (table, dish or payment mode), and whether it is being typed.
+    var filter = ""
+    var editingFilter = false
+    /// The terminal's size, for how many rows a page of a table is.
+    var width = 80
+    var height = 24
+
+    /// Rows a table shows on the Items and Orders pages: the screen less the header (4), the
+    /// status line, the panel's borders and the table's own header.
+    var tablePage: Int { max(1, height - 8) }
+
     // MARK: - Keys
 
     enum Action: Sendable {
-        case quit, itemsOrder, kiosk, help, redraw
+        case quit, itemsOrder, kiosk, help, redraw, nextPage, previousPage, page(Page), sort, scroll, filter
     }
 
     /// The dashboard's keys: what they do and what the help overlay says, from one table.
     static let keys = KeyMap<Action>([
-        .init([.character("q"), .character("Q"), .escape], "quit", .quit, label: "q, Esc"),
-        .init([.character("i"), .character("I")], "popular items by quantity / revenue", .itemsOrder, label: "i"),
+        .init([.character("q"), .character("Q"), .escape], "quit (Esc clears a filter first)", .quit, label: "q, Esc"),
+        .init([.tab], "next view", .nextPage),
+        .init([.backTab], "previous view", .previousPage),
+        .init([.character("1")], "overview", .page(.overview)),
+        .init([.character("2")], "items: every dish of the day", .page(.items)),
+        .init([.character("3")], "orders: the gold rows, newest first", .page(.orders)),
+        .init([.character("4")], "quality: rejects, warnings, duplicates", .page(.quality)),
+        .init([.character("i"), .character("I")], "overview: items by quantity / revenue", .itemsOrder, label: "i"),
+        .init([.character("s"), .character("S")], "items: sort by quantity, revenue, name", .sort, label: "s"),
+        .init([.up, .down, .pageUp, .pageDown, .home, .end], "scroll items / orders", .scroll,
+              label: "Up/Down, PgUp/PgDn, Home/End"),
+        .init([.character("/")], "orders: filter by table, dish, payment", .filter),
         .init([.character("k"), .character("K")], "kiosk view (wall screen) on / off", .kiosk, label: "k"),
         .init([.character("?"), .character("h")], "this help", .help),
         .init([.ctrl("l")], "redraw the whole screen", .redraw),
     ])
 
-    /// A key (or a resize) changes what is shown; the clock changes nothing here (see `refresh`).
+    /// A key or a resize changes what is shown; the clock changes nothing here (see `refresh`).
     mutating func update(_ event: AppEvent) -> AppCommand {
-        guard case let .key(key) = event, let action = Self.keys.action(for: key) else { return .none }
+        switch event {
+        case let .resized(width, height):
+            self.width = width
+            self.height = height
+            clampTables()
+            return .none
+        case .tick:
+            return .none
+        case let .key(key):
+            if editingFilter { return typeFilter(key) }
+            guard let action = Self.keys.action(for: key) else { return .none }
+            return perform(action, key: key)
+        }
+    }
+
+    private mutating func perform(_ action: Action, key: Key) -> AppCommand {
         switch action {
-        case .quit: return .quit
+        case .quit:
+            if page == .orders && !filter.isEmpty {
+                filter = ""
+                ordersTable = TableState()
+                return .none
+            }
+            return .quit
         case .itemsOrder: itemsByRevenue.toggle()
         case .kiosk: kiosk.toggle()
         case .help: showHelp.toggle()
         case .redraw: return .redrawAll
+        case .nextPage: page = Page(rawValue: page.rawValue % Page.allCases.count + 1)!
+        case .previousPage: page = Page(rawValue: (page.rawValue + Page.allCases.count - 2) % Page.allCases.count + 1)!
+        case let .page(target): page = target
+        case .sort:
+            guard page == .items else { return .none }
+            let all = ItemsSort.allCases
+            itemsSort = all[(all.firstIndex(of: itemsSort)! + 1) % all.count]
+        case .scroll:
+            switch page {
+            case .items: _ = itemsTable.handle(key, rowCount: snapshot.items.count, page: tablePage)
+            case .orders: _ = ordersTable.handle(key, rowCount: filteredOrders.count, page: tablePage)
+            default: break
+            }
+        case .filter:
+            guard page == .orders else { return .none }
+            editingFilter = true
         }
         return .none
+    }
+
+    /// While the filter is typed: characters add, Backspace removes, Enter keeps it, Esc clears.
+    private mutating func typeFilter(_ key: Key) -> AppCommand {
+        switch key {
+        case let .character(c): filter.append(c)
+        case .backspace: if !filter.isEmpty { filter.removeLast() }
+        case .enter: editingFilter = false
+        case .escape:
+            filter = ""
+            editingFilter = false
+        default: return .none
+        }
+        ordersTable = TableState()
+        return .none
+    }
+
+    private mutating func clampTables() {
+        itemsTable.clamp(rowCount: snapshot.items.count, visible: tablePage)
+        ordersTable.clamp(rowCount: filteredOrders.count, visible: tablePage)
+    }
+
+    /// The day's dishes in the Items page's order.
+    var sortedItems: [Snapshot.ItemTotal] {
+        switch itemsSort {
+        case .quantity: return snapshot.items.sorted { ($0.quantity, $1.name) > ($1.quantity, $0.name) }
+        case .revenue: return snapshot.items.sorted { ($0.revenue, $1.name) > ($1.revenue, $0.name) }
+        case .name: return snapshot.items.sorted { $0.name.localizedStandardCompare($1.name) == .orderedAscending }
+        }
+    }
+
+    /// The recent orders the filter lets through: a table id, a dish or a payment mode that
+    /// contains it (case-insensitively).
+    var filteredOrders: [Order] {
+        let needle = filter.lowercased()
+        guard !needle.isEmpty else { return snapshot.recent }
+        return snapshot.recent.filter { order in
+            order.tableID.lowercased().contains(needle) || order.paymentMode.lowercased().contains(needle)
+                || order.items.contains { $0.name.lowercased().contains(needle) }
+        }
     }
 
     // MARK: - The tick
@@ -71,6 +197,7 @@ struct DashboardState {
 
     mutating func refresh(_ feed: Feed) {
         snapshot = feed.snapshot
+        clampTables()
         now = Int64(feed.now.timeIntervalSince1970)
         kioskPanel = Int(max(0, now - started) / 10)
         guard let health = feed.health else {

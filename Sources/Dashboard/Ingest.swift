@@ -26,7 +26,8 @@ struct Ingest {
         let quarantine = self.quarantine
         batch.forEach { record, value in
             let arrival = record.timestamp >= 0 ? record.timestamp / 1000 : nil
-            let outcome = state.ingest(value, now: now, arrival: arrival)
+            let outcome = state.ingest(
+                value, now: now, arrival: arrival, origin: RecordOrigin(partition: record.partition, offset: record.offset))
             if case let .rejected(reason) = outcome, let quarantine {
                 quarantine.keep(value, reason: reason, record: record)
             }

@@ -1,8 +1,10 @@
 import Foundation
 
-/// What reaches a program's `update`: a key (a resize is `.key(.resize)`) or the clock.
+/// What reaches a program's `update`: a key, the terminal's size (at the start and after every
+/// resize, so layouts that scroll know their page), or the clock.
 public enum AppEvent: Sendable, Equatable {
     case key(Key)
+    case resized(width: Int, height: Int)
     case tick(Date)
 }
 
@@ -37,12 +39,15 @@ public struct App {
     ) {
         var lastTick = Date.distantPast
         var dirty = true
+        _ = update(&state, .resized(width: screen.width, height: screen.height))
         while !stop() {
             let untilTick = tick() - Date().timeIntervalSince(lastTick)
             let wait = Int32(max(0, min(100, (untilTick * 1000).rounded(.up))))
             if let key = screen.nextKey(milliseconds: wait) {
                 if key == .hangup { return }
-                switch update(&state, .key(key)) {
+                let event: AppEvent = key == .resize
+                    ? .resized(width: screen.width, height: screen.height) : .key(key)
+                switch update(&state, event) {
                 case .quit: return
                 case .redrawAll: screen.invalidate()
                 case .none: break

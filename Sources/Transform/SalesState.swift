@@ -51,6 +51,7 @@ public struct SalesState: Sendable {
     private var records = 0
     private var latestEvent: Int64?
     private var recent: RecentOrders
+    private var quality = QualityLog()
     private let upperModes: [[UInt8]]
 
     public init(
@@ -81,9 +82,9 @@ public struct SalesState: Sendable {
     /// (its record time, Unix seconds), used only to count late orders; the day, the minute
     /// and every total come from the order's own event time.
     @discardableResult
-    public mutating func ingest(_ record: UnsafeRawBufferPointer, now: Int64, arrival: Int64? = nil)
-        -> Outcome
-    {
+    public mutating func ingest(
+        _ record: UnsafeRawBufferPointer, now: Int64, arrival: Int64? = nil, origin: RecordOrigin? = nil
+    ) -> Outcome {
         records += 1
         let context = ExpectationContext(recordBytes: record.count, now: now)
         if record.count <= Expectations.largestRecord {
@@ -98,28 +99,33 @@ public struct SalesState: Sendable {
         }
         if let reason = expectations.firstFailure(parser.order, context) {
             rejected[reason.index] += 1
+            quality.reject(reason, at: now, origin: origin, record: record)
             return .rejected(reason)
         }
         guard ids.insert(parser.order.orderID.integer, day: dayNumber) else {
             duplicates += 1
+            quality.lastDuplicate = now
             return .duplicate
         }
         guard let minute = window.minuteOfDay(parser.order.timestamp.integer) else {
             outsideDay += 1
+            quality.lastOutsideDay = now
             return .outsideDay
         }
-        aggregate(minute: minute, record: record, arrival: arrival)
+        aggregate(minute: minute, record: record, arrival: arrival, now: now)
         return .accepted
     }
 
     /// Convenience for tests and tools.
     @discardableResult
-    public mutating func ingest(_ record: [UInt8], now: Int64, arrival: Int64? = nil) -> Outcome {
-        record.withUnsafeBytes { ingest($0, now: now, arrival: arrival) }
+    public mutating func ingest(
+        _ record: [UInt8], now: Int64, arrival: Int64? = nil, origin: RecordOrigin? = nil
+    ) -> Outcome {
+        record.withUnsafeBytes { ingest($0, now: now, arrival: arrival, origin: origin) }
     }
 
     /// The last step: the order in `parser` is valid, new and in the day.
-    private mutating func aggregate(minute: Int, record: UnsafeRawBufferPointer, arrival: Int64?) {
+    private mutating func aggregate(minute: Int, record: UnsafeRawBufferPointer, arrival: Int64?, now: Int64) {
         let amount = parser.order.amount.integer
         let mode = parser.order.paymentIndex
         orders += 1
@@ -136,10 +142,16 @@ public struct SalesState: Sendable {
             let line = ItemLine(
                 quantity: item.quantity.integer, price: item.price.integer,
                 menuPrice: items.menuPrice(slot: slot))
-            expectations.warnings(for: line) { warnings[$0.index] += 1 }
+            expectations.warnings(for: line) { warning in
+                warnings[warning.index] += 1
+                quality.lastWarning[warning] = now
+            }
         }
         let timestamp = parser.order.timestamp.integer
-        if let arrival, arrival >= (floorDiv(timestamp, 60) + 1) * 60 + limits.lateness { late += 1 }
+        if let arrival, arrival >= (floorDiv(timestamp, 60) + 1) * 60 + limits.lateness {
+            late += 1
+            quality.lastLate = now
+        }
         latestEvent = max(latestEvent ?? timestamp, timestamp)
         rememberRecent(timestamp: timestamp, record: record)
     }
@@ -183,6 +195,7 @@ public struct SalesState: Sendable {
         duplicates = 0
         outsideDay = 0
         late = 0
+        quality = QualityLog()
         records = 0
         latestEvent = nil
         recent.removeAll()
@@ -213,7 +226,7 @@ public struct SalesState: Sendable {
             duplicates: duplicates, outsideDay: outsideDay, late: late,
             recent: recent.orders(paymentIndex: paymentIndex, paymentModes: restaurant.paymentModes),
             latestEvent: latestEvent, records: records,
-            untrackedIDs: ids.untracked)
+            untrackedIDs: ids.untracked, quality: quality)
     }
 }
 

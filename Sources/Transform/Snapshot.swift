@@ -48,6 +48,8 @@ public struct Snapshot: Sendable, Equatable {
     public var records: Int
     /// Order ids the dedupe set could not remember (it was full); 0 in any normal day.
     public var untrackedIDs: Int
+    /// When each kind of problem last happened and the last rejected records (not in `json`).
+    public var quality = QualityLog()
 
     public var rejectedTotal: Int { rejected.values.reduce(0, +) }
 

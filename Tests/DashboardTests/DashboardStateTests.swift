@@ -71,3 +71,109 @@ import Transform
         for line in DashboardState.keys.helpLines { #expect(text.contains(line)) }
     }
 }
+
+extension DashboardStateTests {
+    static func busy() -> DashboardState {
+        let window = DayWindow(day: LocalDay("2026-11-20")!, zone: TimeZone(identifier: "UTC")!)
+        var limits = SalesState.Limits()
+        limits.recentOrders = DashboardState.ordersKept
+        var sales = SalesState(window: window, limits: limits)
+        var generator = OrderGenerator(seed: 3)
+        for i in 0..<300 {
+            sales.ingest(Array(generator.nextRecord(at: window.start + 3600 + Int64(i) * 60, faultRate: 0.25)),
+                         now: window.start + 86_400, origin: RecordOrigin(partition: Int32(i % 4), offset: Int64(i)))
+        }
+        var s = DashboardState(
+            snapshot: sales.snapshot(), now: window.start + 86_399, topic: "restaurant-sales",
+            brokers: "127.0.0.1:9092", started: window.start)
+        _ = s.update(.resized(width: 100, height: 30))
+        return s
+    }
+
+    @Test func tabAndNumbersSwitchPagesAndTheHeaderSaysWhich() {
+        var s = Self.busy()
+        #expect(s.page == .overview)
+        _ = s.update(.key(.tab))
+        #expect(s.page == .items)
+        _ = s.update(.key(.backTab))
+        _ = s.update(.key(.backTab))
+        #expect(s.page == .quality)
+        _ = s.update(.key(.character("3")))
+        #expect(s.page == .orders)
+        let view = DashboardView(theme: .standard, glyphs: .unicode)
+        for page in DashboardState.Page.allCases {
+            s.page = page
+            let first = view.render(s, width: 100, height: 30).text.split(separator: "\n")[0]
+            #expect(first.contains("\(page.rawValue) \(page.title)"), "\(first)")
+        }
+    }
+
+    @Test func theItemsPageSortsAndScrolls() {
+        var s = Self.busy()
+        s.page = .items
+        #expect(s.sortedItems.map(\.quantity) == s.sortedItems.map(\.quantity).sorted(by: >))
+        _ = s.update(.key(.character("s")))
+        #expect(s.itemsSort == .revenue)
+        #expect(s.sortedItems.map(\.revenue) == s.sortedItems.map(\.revenue).sorted(by: >))
+        _ = s.update(.key(.character("s")))
+        #expect(s.sortedItems.first?.name == s.snapshot.items.map(\.name).sorted { $0.localizedStandardCompare($1) == .orderedAscending }.first)
+        _ = s.update(.key(.end))
+        #expect(s.itemsTable.selected == s.snapshot.items.count - 1)
+        _ = s.update(.key(.home))
+        #expect(s.itemsTable.selected == 0 && s.itemsTable.offset == 0)
+    }
+
+    @Test func theOrdersPageScrollsByPagesAndFilters() {
+        var s = Self.busy()
+        s.page = .orders
+        #expect(s.snapshot.recent.count > 100, "the Orders page keeps more than the overview shows")
+        _ = s.update(.key(.pageDown))
+        #expect(s.ordersTable.selected == s.tablePage)
+        #expect(s.ordersTable.offset > 0)
+        let text = DashboardView(theme: .standard, glyphs: .unicode).render(s, width: 100, height: 30).text
+        let shown = s.filteredOrders[s.ordersTable.offset]
+        #expect(text.contains(String(shown.orderID)))
+        // "/" then a table id: only that table's orders; Esc clears the filter, a second Esc quits.
+        _ = s.update(.key(.character("/")))
+        #expect(s.editingFilter)
+        for c in "t7" { _ = s.update(.key(.character(c))) }
+        _ = s.update(.key(.enter))
+        #expect(!s.editingFilter && s.filter == "t7")
+        #expect(!s.filteredOrders.isEmpty)
+        #expect(s.filteredOrders.allSatisfy { $0.tableID == "T7" || $0.items.contains { $0.name.lowercased().contains("t7") } })
+        #expect(s.update(.key(.escape)) == .none && s.filter.isEmpty)
+        #expect(s.update(.key(.escape)) == .quit)
+    }
+
+    @Test func theQualityPageShowsEveryReasonAndTheLastRejectsSafely() {
+        var s = Self.busy()
+        s.page = .quality
+        let text = DashboardView(theme: .standard, glyphs: .unicode).render(s, width: 120, height: 40).text
+        for reason in RejectionReason.allCases { #expect(text.contains(reason.rawValue)) }
+        #expect(text.contains("duplicates"))
+        #expect(text.contains("Last 20 rejected records"))
+        #expect(s.snapshot.quality.rejects.count == 20)
+        #expect(!text.unicodeScalars.contains { $0.value < 0x20 && $0 != "\n" })
+        #expect(DashboardView.visible(Array("a\u{1B}]0;x\u{07}b".utf8)) == "a\\u{1B}]0;x\\u{7}b")
+    }
+
+    @Test(arguments: [(120, 40), (80, 24), (40, 12), (20, 6)])
+    func everyPageFitsEverySize(width: Int, height: Int) {
+        var s = Self.busy()
+        let view = DashboardView(theme: .standard, glyphs: .unicode)
+        for page in DashboardState.Page.allCases {
+            s.page = page
+            _ = s.update(.resized(width: width, height: height))
+            let frame = view.render(s, width: width, height: height)
+            let lines = frame.text.split(separator: "\n", omittingEmptySubsequences: false)
+            #expect(lines.count == height)
+            #expect(lines.allSatisfy { Frame.columns(String($0)) == width })
+            if width >= DashboardView.minimumWidth {
+                #expect(lines[0].contains("Tiffin"), "\(page) at \(width)×\(height)")
+                #expect(lines[height - 1].contains("q:quit"), "\(page) at \(width)×\(height)")
+            } else {
+                #expect(frame.text.contains("Terminal too small"))
+            }
+        }
+    }
+}

@@ -174,6 +174,38 @@ struct TerminalTests {
         #expect(!session.capture().contains("Connecting to"))
     }
 
+    @Test func oneToFourShowEachView() throws {
+        let broker = try EmbeddedBroker(logger: quietLogger)
+        try broker.createTopic("restaurant-sales", partitions: 2)
+        var config = KafkaConfig()
+        config.set("bootstrap.servers", broker.bootstrapServers)
+        let producer = try Producer(config: config, logger: quietLogger)
+        var generator = OrderGenerator(seed: 11)
+        let now = Int64(Date().timeIntervalSince1970)
+        for i in 0..<120 {
+            try producer.send(topic: "restaurant-sales", value: generator.nextRecord(at: now - 3600 + Int64(i) * 20, faultRate: 0))
+        }
+        try producer.send(topic: "restaurant-sales", value: Array("{broken".utf8))
+        try producer.flush(timeout: 10)
+        let session = try Session(command(broker))
+        session.wait { $0.contains("caught up") }
+        try session.keys("2")
+        let items = session.wait { $0.contains("2 Items") && $0.contains("Lassi") }
+        for dish in Restaurant.seed.menu.map(\.name) { #expect(items.contains(dish), "\(dish) missing:\n\(items)") }
+        try session.keys("3")
+        let orders = session.wait { $0.contains("3 Orders") }
+        let rows = orders.split(separator: "\n").filter { $0.range(of: #"\d\d:\d\d:\d\d .*₹"#, options: .regularExpression) != nil }
+        #expect(rows.count > 15, "\(orders)")
+        try session.keys("4")
+        let quality = session.wait { $0.contains("4 Quality") && $0.contains("malformed_json") }
+        #expect(quality.contains("amount_mismatch"))
+        #expect(quality.contains("Last 1 rejected records"))
+        try session.keys("1")
+        #expect(session.wait { $0.contains("1 Overview") }.contains("REVENUE TODAY"))
+        try session.keys("q")
+        #expect(session.exitStatus() == "0")
+    }
+
     @Test func aTerminalThatCannotPlaceTheCursorIsOneSentenceAndExitTwo() throws {
         let dashboard = productsFolder().appendingPathComponent("dashboard").path
         let session = try Session("TERM=dumb \(dashboard) -b 127.0.0.1:1 --log-file /dev/null")

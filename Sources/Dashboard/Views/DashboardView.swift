@@ -33,6 +33,15 @@ struct DashboardView {
         }
         if model.kiosk {
             drawKiosk(&frame, model)
+        } else if model.page != .overview {
+            let rows = frame.bounds.split(.vertical, [.length(4), .fill, .length(1)])
+            drawHeader(&frame, rows[0], model)
+            switch model.page {
+            case .items: drawItemsPage(&frame, rows[1], model)
+            case .orders: drawOrdersPage(&frame, rows[1], model)
+            default: drawQualityPage(&frame, rows[1], model)
+            }
+            drawStatus(&frame, y: rows[2].y, model, hints: true)
         } else if width >= 80 && height >= 24 {
             drawFull(&frame, model)
         } else {

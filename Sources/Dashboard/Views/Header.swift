@@ -7,7 +7,7 @@ import Transform
 extension DashboardView {
     func drawHeader(_ frame: inout Frame, _ rect: Rect, _ model: DashboardState) {
         let s = model.snapshot
-        let title = "Tiffin \(glyphs.middleDot) \(model.topic)"
+        let title = "Tiffin \(glyphs.middleDot) \(model.topic) \(glyphs.middleDot) \(model.page.rawValue) \(model.page.title)"
         let inner = Widgets.panel(&frame, rect, title: title, right: wallClock(model), theme: theme, glyphs: glyphs)
         let lastTen = lastMinutes(model, count: 10)
         var columns: [(String, String, Theme.Slot)] = [
