@@ -15,6 +15,8 @@ struct DashboardState {
     var connection: ConnectionState = .connecting
     var connectionSince: Date = Date()
     var caughtUp = false
+    /// Records behind the partitions' ends (nil until known).
+    var lag: Int64?
     /// Accepted orders per second, lately.
     var ordersPerSecond: Double = 0
     var itemsByRevenue = false
@@ -55,6 +57,10 @@ struct DashboardState {
     static let ordersKept = 500
 
     var page = Page.overview
+    /// Seconds between screen updates (`+`/`-` change it).
+    var refreshInterval = 0.5
+    /// The numbers stay as they were while paused; ingest goes on, `p` again jumps to now.
+    var paused = false
     var itemsSort = ItemsSort.quantity
     var itemsTable = TableState()
     var ordersTable = TableState()
@@ -73,6 +79,7 @@ struct DashboardState {
 
     enum Action: Sendable {
         case quit, itemsOrder, kiosk, help, redraw, nextPage, previousPage, page(Page), sort, scroll, filter
+        case pause, faster, slower
     }
 
     /// The dashboard's keys: what they do and what the help overlay says, from one table.
@@ -89,10 +96,16 @@ struct DashboardState {
         .init([.up, .down, .pageUp, .pageDown, .home, .end], "scroll items / orders", .scroll,
               label: "Up/Down, PgUp/PgDn, Home/End"),
         .init([.character("/")], "orders: filter by table, dish, payment", .filter),
+        .init([.character("p"), .character("P"), .character(" ")], "pause the numbers / back to now", .pause, label: "p, Space"),
+        .init([.character("+"), .character("=")], "update the screen more often", .faster, label: "+"),
+        .init([.character("-")], "update the screen less often", .slower),
         .init([.character("k"), .character("K")], "kiosk view (wall screen) on / off", .kiosk, label: "k"),
         .init([.character("?"), .character("h")], "this help", .help),
         .init([.ctrl("l")], "redraw the whole screen", .redraw),
     ])
+
+    /// The refresh intervals `+` and `-` step through, in seconds.
+    static let refreshSteps: [Double] = [0.1, 0.25, 0.5, 1, 2, 5, 10]
 
     /// A key or a resize changes what is shown; the clock changes nothing here (see `refresh`).
     mutating func update(_ event: AppEvent) -> AppCommand {
@@ -140,6 +153,9 @@ struct DashboardState {
         case .filter:
             guard page == .orders else { return .none }
             editingFilter = true
+        case .pause: paused.toggle()
+        case .faster: refreshInterval = Self.refreshSteps.last { $0 < refreshInterval } ?? refreshInterval
+        case .slower: refreshInterval = Self.refreshSteps.first { $0 > refreshInterval } ?? refreshInterval
         }
         return .none
     }
@@ -193,12 +209,15 @@ struct DashboardState {
         /// nil until the consumer exists (still connecting).
         var health: ClientHealth?
         var caughtUp = false
+        var lag: Int64?
     }
 
     mutating func refresh(_ feed: Feed) {
-        snapshot = feed.snapshot
+        if !paused {
+            snapshot = feed.snapshot
+            now = Int64(feed.now.timeIntervalSince1970)
+        }
         clampTables()
-        now = Int64(feed.now.timeIntervalSince1970)
         kioskPanel = Int(max(0, now - started) / 10)
         guard let health = feed.health else {
             connection = .connecting
@@ -209,6 +228,7 @@ struct DashboardState {
         connection = health.state
         connectionSince = health.since
         caughtUp = feed.caughtUp
+        lag = feed.lag
         ordersPerSecond = rate.update(orders: snapshot.orders, at: feed.now)
         notice = Self.notice(health, now: feed.now)
     }

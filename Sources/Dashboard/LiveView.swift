@@ -87,10 +87,11 @@ struct LiveView {
         let now = Int64(Date().timeIntervalSince1970)
         var state = DashboardState(
             snapshot: initial, now: now, topic: topic, brokers: brokers, kiosk: kiosk, started: now)
+        state.refreshInterval = refresh
         var failure: (any Error)?
         App(screen: screen).run(
             &state,
-            tick: { refresh },
+            tick: { $0.refreshInterval },
             update: { state, event in
                 if case let .tick(now) = event {
                     if let error = board.failure.withLock({ $0 }) {
@@ -101,7 +102,7 @@ struct LiveView {
                     let consumer = board.consumer.withLock { $0 }
                     state.refresh(DashboardState.Feed(
                         snapshot: board.snapshot.withLock { $0 }, now: now, health: consumer?.health,
-                        caughtUp: consumer?.isCaughtUp ?? false))
+                        caughtUp: consumer?.isCaughtUp ?? false, lag: consumer?.lag))
                 }
                 return state.update(event)
             },

@@ -170,6 +170,24 @@ public final class Consumer: Sendable {
 
     public var isCaughtUp: Bool { loop.state.withLock { PollLoop.caughtUp($0) } }
 
+    /// Records between where this consumer is and the partitions' latest known ends, summed
+    /// over the partitions it reads (librdkafka's cached high watermarks: no request is made);
+    /// nil until some end is known.
+    public var lag: Int64? {
+        var total: Int64 = 0
+        var known = false
+        for p in progress where p.assigned && p.position >= 0 {
+            var low: Int64 = 0
+            var high: Int64 = 0
+            guard rd_kafka_get_watermark_offsets(loop.client.handle, options.topic, p.partition, &low, &high).isOK,
+                high >= 0
+            else { continue }
+            total += max(0, high - p.position)
+            known = true
+        }
+        return known ? total : nil
+    }
+
     public var health: ClientHealth { loop.client.context.health.withLock { $0 } }
 
     /// Records handed over so far, and how many there were to read from the start offsets to

@@ -28,11 +28,11 @@ public struct App {
     }
 
     /// Runs until `update` says `.quit`, the terminal hangs up, or `stop()` (checked at least
-    /// every 100 ms: a signal, for instance). `tick()` is the interval between ticks in seconds,
-    /// asked anew each time (a program can change its refresh rate).
+    /// every 100 ms: a signal, for instance). `tick(state)` is the interval between ticks in
+    /// seconds, asked anew each time (a program can change its refresh rate).
     public func run<State>(
         _ state: inout State,
-        tick: () -> Double,
+        tick: (State) -> Double,
         update: (inout State, AppEvent) -> AppCommand,
         view: (State, _ width: Int, _ height: Int) -> Frame,
         stop: () -> Bool = { false }
@@ -41,7 +41,7 @@ public struct App {
         var dirty = true
         _ = update(&state, .resized(width: screen.width, height: screen.height))
         while !stop() {
-            let untilTick = tick() - Date().timeIntervalSince(lastTick)
+            let untilTick = tick(state) - Date().timeIntervalSince(lastTick)
             let wait = Int32(max(0, min(100, (untilTick * 1000).rounded(.up))))
             if let key = screen.nextKey(milliseconds: wait) {
                 if key == .hangup { return }
@@ -55,7 +55,7 @@ public struct App {
                 dirty = true
             }
             let now = Date()
-            if now.timeIntervalSince(lastTick) >= tick() {
+            if now.timeIntervalSince(lastTick) >= tick(state) {
                 lastTick = now
                 switch update(&state, .tick(now)) {
                 case .quit: return

@@ -177,3 +177,47 @@ extension DashboardStateTests {
         }
     }
 }
+
+extension DashboardStateTests {
+    @Test func pauseKeepsTheNumbersWhileIngestGoesOnAndPAgainJumpsToNow() {
+        var s = Self.busy()
+        let before = s.snapshot
+        var newer = before
+        newer.orders += 5
+        newer.revenue += 500
+        var health = ClientHealth()
+        health.state = .connected
+        _ = s.update(.key(.character("p")))
+        #expect(s.paused)
+        s.refresh(.init(snapshot: newer, now: Date(), health: health))
+        #expect(s.snapshot == before)
+        let text = DashboardView(theme: .standard, glyphs: .unicode).render(s, width: 100, height: 30).text
+        #expect(text.contains("PAUSED"))
+        _ = s.update(.key(.character("p")))
+        s.refresh(.init(snapshot: newer, now: Date(), health: health))
+        #expect(s.snapshot == newer)
+    }
+
+    @Test func plusAndMinusStepTheRefreshInterval() {
+        var s = Self.busy()
+        #expect(s.refreshInterval == 0.5)
+        _ = s.update(.key(.character("+")))
+        #expect(s.refreshInterval == 0.25)
+        _ = s.update(.key(.character("-")))
+        _ = s.update(.key(.character("-")))
+        #expect(s.refreshInterval == 1)
+        for _ in 0..<10 { _ = s.update(.key(.character("-"))) }
+        #expect(s.refreshInterval == 10)
+    }
+
+    @Test func theStatusLineShowsTheLagWhileBehind() {
+        var s = Self.busy()
+        var health = ClientHealth()
+        health.state = .connected
+        s.refresh(.init(snapshot: s.snapshot, now: Date(), health: health, caughtUp: false, lag: 12_345))
+        let text = DashboardView(theme: .standard, glyphs: .unicode).render(s, width: 120, height: 30).text
+        #expect(text.contains("lag 12,345"))
+        s.refresh(.init(snapshot: s.snapshot, now: Date(), health: health, caughtUp: true, lag: 0))
+        #expect(DashboardView(theme: .standard, glyphs: .unicode).render(s, width: 120, height: 30).text.contains("caught up"))
+    }
+}

@@ -56,6 +56,18 @@ import TestSupport
         #expect(consumer.progress.allSatisfy { $0.reachedEnd && $0.position == $0.high })
     }
 
+    @Test func theLagIsWhatIsLeftToRead() throws {
+        let (broker, producer) = try cluster(partitions: 4)
+        try produce(producer, topic: "orders", count: 400)
+        let consumer = try Consumer(
+            config: config(broker.bootstrapServers), options: .init(topic: "orders"), logger: quietLogger)
+        #expect(read(consumer, count: 400).count == 400)
+        // librdkafka learns the ends from fetch answers; give it one.
+        let deadline = Date().addingTimeInterval(10)
+        while consumer.lag != 0 && Date() < deadline { usleep(50_000) }
+        #expect(consumer.lag == 0)
+    }
+
     @Test func anUnboundedWatchKeepsReadingAfterCatchingUp() throws {
         let (broker, producer) = try cluster(partitions: 4)
         try produce(producer, topic: "orders", count: 100)

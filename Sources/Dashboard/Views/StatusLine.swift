@@ -10,6 +10,7 @@ extension DashboardView {
         let dotSlot: Theme.Slot
         // Fields with a priority: when the line is too narrow the least important go first.
         var parts: [StatusField] = []
+        if model.paused { parts.append(StatusField("PAUSED (p: back to now)", priority: 10)) }
         switch model.connection {
         case .connected:
             dotSlot = .ok
@@ -31,7 +32,13 @@ extension DashboardView {
             parts.append(StatusField("retrying", priority: 2))
         }
         if model.connection != .allBrokersDown {
-            parts.append(StatusField(model.caughtUp ? "caught up" : "catching up", priority: 5))
+            let progress: String
+            if let lag = model.lag, lag > 0 {
+                progress = "lag \(Money.count(lag))"
+            } else {
+                progress = model.caughtUp ? "caught up" : "catching up"
+            }
+            parts.append(StatusField(progress, priority: 5))
             parts.append(StatusField(String(format: "%.1f orders/s", model.ordersPerSecond), priority: 3))
         }
         parts.append(StatusField("rejected \(s.rejectedTotal)", priority: 7))
