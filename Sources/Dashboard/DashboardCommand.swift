@@ -71,8 +71,13 @@ struct DashboardCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Seconds between screen updates.", valueName: "seconds"))
     var refresh: Double = 0.5
 
-    @Option(help: ArgumentHelp("Theme file (btop format: theme[key]=\"#RRGGBB\").", valueName: "file"))
+    @Option(help: ArgumentHelp(
+        "Theme: default, light, high-contrast, colorblind, mono, a name from --themes-dir or "
+            + "~/.config/tiffin/themes, or a file in btop's format; t cycles them.", valueName: "name|file"))
     var theme: String?
+
+    @Option(help: ArgumentHelp("A folder of NAME.theme files to choose from with --theme NAME.", valueName: "dir"))
+    var themesDir: String?
 
     @Flag(help: "No colours (also when NO_COLOR is set).")
     var noColor = false
@@ -123,7 +128,12 @@ struct DashboardCommand: ParsableCommand {
         let zoneName = tz ?? zone.identifier
         let window = day.flatMap(LocalDay.init).map { DayWindow(day: $0, zone: zone, zoneName: zoneName) }
             ?? DayWindow.containing(now, zone: zone, zoneName: zoneName)
-        let theme = fullScreen ? try loadTheme() : .mono
+        let noColor = self.noColor || !(ProcessInfo.processInfo.environment["NO_COLOR"] ?? "").isEmpty
+        let themes = ThemeChoice.resolve(argument: theme, themesDir: themesDir, noColor: noColor)
+        for problem in themes.problems where fullScreen {
+            writeStandardError("dashboard: \(problem)\n")
+            logger.warning("\(problem)")
+        }
         let quarantine = try self.quarantine.map { try Quarantine(path: $0) }
 
         var demoCluster: Demo?
@@ -169,7 +179,7 @@ struct DashboardCommand: ParsableCommand {
         if fullScreen {
             let live = LiveView(
                 topic: kafka.topic, brokers: brokers, kiosk: kiosk,
-                refresh: refresh, theme: theme, ascii: ascii, followToday: day == nil)
+                refresh: refresh, themes: themes, ascii: ascii, followToday: day == nil)
             try live.run(initial: state.snapshot(), connect: connect)
             return
         }
@@ -186,19 +196,6 @@ struct DashboardCommand: ParsableCommand {
         } else {
             try reports(&ingest)
         }
-    }
-
-    /// The theme: --theme over the built-in one; monochrome for --no-color or NO_COLOR.
-    private func loadTheme() throws -> Theme {
-        let noColor = self.noColor || !(ProcessInfo.processInfo.environment["NO_COLOR"] ?? "").isEmpty
-        if noColor { return .mono }
-        guard let path = theme else { return .standard }
-        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
-            throw ValidationError("--theme \(path): cannot read it")
-        }
-        let (parsed, problems) = Theme.parse(text)
-        if let problem = problems.first { throw ValidationError("--theme \(path): \(problem)") }
-        return parsed
     }
 
     /// Without a terminal (output piped or logged): the plain-text report every five seconds.

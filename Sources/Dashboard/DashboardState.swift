@@ -61,6 +61,12 @@ struct DashboardState {
     var refreshInterval = 0.5
     /// The numbers stay as they were while paused; ingest goes on, `p` again jumps to now.
     var paused = false
+    /// The themes `t` cycles through, and the one shown.
+    var themeNames = ["default"]
+    var themeIndex = 0
+    /// A short message on the status line until `flashUntil` (a theme change, a theme problem).
+    var flash: String?
+    var flashUntil: Int64 = 0
     var itemsSort = ItemsSort.quantity
     var itemsTable = TableState()
     var ordersTable = TableState()
@@ -79,7 +85,7 @@ struct DashboardState {
 
     enum Action: Sendable {
         case quit, itemsOrder, kiosk, help, redraw, nextPage, previousPage, page(Page), sort, scroll, filter
-        case pause, faster, slower
+        case pause, faster, slower, theme
     }
 
     /// The dashboard's keys: what they do and what the help overlay says, from one table.
@@ -99,10 +105,17 @@ struct DashboardState {
         .init([.character("p"), .character("P"), .character(" ")], "pause the numbers / back to now", .pause, label: "p, Space"),
         .init([.character("+"), .character("=")], "update the screen more often", .faster, label: "+"),
         .init([.character("-")], "update the screen less often", .slower),
+        .init([.character("t"), .character("T")], "next theme", .theme, label: "t"),
         .init([.character("k"), .character("K")], "kiosk view (wall screen) on / off", .kiosk, label: "k"),
         .init([.character("?"), .character("h")], "this help", .help),
         .init([.ctrl("l")], "redraw the whole screen", .redraw),
     ])
+
+    /// Shows `text` on the status line for `seconds`.
+    mutating func show(_ text: String, seconds: Int64) {
+        flash = text
+        flashUntil = now + seconds
+    }
 
     /// The refresh intervals `+` and `-` step through, in seconds.
     static let refreshSteps: [Double] = [0.1, 0.25, 0.5, 1, 2, 5, 10]
@@ -154,6 +167,9 @@ struct DashboardState {
             guard page == .orders else { return .none }
             editingFilter = true
         case .pause: paused.toggle()
+        case .theme:
+            themeIndex = (themeIndex + 1) % max(1, themeNames.count)
+            show("theme: \(themeNames[themeIndex])", seconds: 3)
         case .faster: refreshInterval = Self.refreshSteps.last { $0 < refreshInterval } ?? refreshInterval
         case .slower: refreshInterval = Self.refreshSteps.first { $0 > refreshInterval } ?? refreshInterval
         }
@@ -218,6 +234,7 @@ struct DashboardState {
             now = Int64(feed.now.timeIntervalSince1970)
         }
         clampTables()
+        if flash != nil && now >= flashUntil { flash = nil }
         kioskPanel = Int(max(0, now - started) / 10)
         guard let health = feed.health else {
             connection = .connecting

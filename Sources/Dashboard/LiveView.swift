@@ -14,7 +14,7 @@ struct LiveView {
     var brokers: String
     var kiosk: Bool
     var refresh: Double
-    var theme: Theme
+    var themes: ThemeChoice
     var ascii: Bool
     /// Roll over to the new day at local midnight (false when --day fixed the day).
     var followToday: Bool
@@ -35,7 +35,7 @@ struct LiveView {
     /// the view says where it is connecting and q or Ctrl-C end it. A connection or quarantine
     /// error closes the screen and is thrown, to be said in one sentence.
     func run(initial: Snapshot, connect: @escaping @Sendable () throws -> Ingest) throws {
-        let screen = try Screen(ascii: ascii, noColor: theme.monochrome)
+        let screen = try Screen(ascii: ascii, noColor: themes.themes.allSatisfy(\.theme.monochrome))
         defer { screen.close() }
         let board = Board(snapshot: initial)
         let followToday = self.followToday
@@ -83,11 +83,14 @@ struct LiveView {
             }
         }
 
-        let view = DashboardView(theme: theme, glyphs: screen.glyphs)
+        let views = themes.themes.map { DashboardView(theme: $0.theme, glyphs: screen.glyphs) }
         let now = Int64(Date().timeIntervalSince1970)
         var state = DashboardState(
             snapshot: initial, now: now, topic: topic, brokers: brokers, kiosk: kiosk, started: now)
         state.refreshInterval = refresh
+        state.themeNames = themes.themes.map(\.name)
+        state.themeIndex = themes.start
+        if let problem = themes.problems.first { state.show(problem, seconds: 15) }
         var failure: (any Error)?
         App(screen: screen).run(
             &state,
@@ -106,7 +109,9 @@ struct LiveView {
                 }
                 return state.update(event)
             },
-            view: { state, width, height in view.render(state, width: width, height: height) },
+            view: { state, width, height in
+                views[state.themeIndex % views.count].render(state, width: width, height: height)
+            },
             stop: { Signals.pending() != nil })
         if let failure { throw failure }
     }

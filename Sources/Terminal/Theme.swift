@@ -15,6 +15,9 @@ public struct Theme: Sendable, Equatable {
         case revenue
         case quantity
         case payment
+        case payment2 = "payment_2"
+        case payment3 = "payment_3"
+        case payment4 = "payment_4"
         case orders
         case ok
         case warn
@@ -32,12 +35,25 @@ public struct Theme: Sendable, Equatable {
             .title: Color(hex: "#ECEFF4")!, .border: Color(hex: "#4C566A")!,
             .label: Color(hex: "#7B8394")!, .revenue: Color(hex: "#A3BE8C")!,
             .quantity: Color(hex: "#EBCB8B")!, .payment: Color(hex: "#88C0D0")!,
+            .payment2: Color(hex: "#D08770")!, .payment3: Color(hex: "#C895BF")!,
+            .payment4: Color(hex: "#EBCB8B")!,
             .orders: Color(hex: "#B48EAD")!, .ok: Color(hex: "#A3BE8C")!,
             .warn: Color(hex: "#EBCB8B")!, .error: Color(hex: "#BF616A")!,
         ],
         monochrome: false)
 
     public static let mono = Theme(colors: [:], monochrome: true)
+
+    /// The colour slot of the payment mode at `index` in the restaurant's list (four slots,
+    /// used in turn when there are more modes).
+    public static func paymentSlot(_ index: Int) -> Slot {
+        [Slot.payment, .payment2, .payment3, .payment4][((index % 4) + 4) % 4]
+    }
+
+    /// A theme shipped with the build, by name (`ThemeCatalog.names`).
+    public static func builtIn(_ name: String) -> Theme? {
+        ThemeCatalog.text(of: name).map { parse($0).0 }
+    }
 
     /// btop keys that colour one of our slots when the file does not set the slot itself, in
     /// order of preference (`main_fg`, `main_bg` and `title` mean the same in both), so that a
@@ -75,6 +91,10 @@ public struct Theme: Sendable, Equatable {
         }
         var theme = base
         var problems: [(line: Int, text: String)] = []
+        // Not a btop key (btop ignores it): a theme that carries meaning by bold and dim alone.
+        if let mono = assigned["monochrome"] {
+            theme.monochrome = ["yes", "true", "1"].contains(mono.value.lowercased())
+        }
         for slot in Slot.allCases {
             let standIns = btopStandIns[slot, default: []].compactMap { assigned[$0] }.filter { !$0.value.isEmpty }
             guard let source = assigned[slot.rawValue] ?? standIns.first else { continue }

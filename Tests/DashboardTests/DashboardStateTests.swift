@@ -221,3 +221,19 @@ extension DashboardStateTests {
         #expect(DashboardView(theme: .standard, glyphs: .unicode).render(s, width: 120, height: 30).text.contains("caught up"))
     }
 }
+
+extension DashboardStateTests {
+    @Test func tCyclesTheThemesAndSaysWhichForAMoment() {
+        var s = Self.busy()
+        s.themeNames = ["default", "light", "mono"]
+        _ = s.update(.key(.character("t")))
+        #expect(s.themeIndex == 1 && s.flash == "theme: light")
+        let text = DashboardView(theme: .standard, glyphs: .unicode).render(s, width: 100, height: 30).text
+        #expect(text.contains("theme: light"))
+        _ = s.update(.key(.character("t")))
+        _ = s.update(.key(.character("t")))
+        #expect(s.themeIndex == 0)
+        s.refresh(.init(snapshot: s.snapshot, now: Date(timeIntervalSince1970: TimeInterval(s.now + 4)), health: nil))
+        #expect(s.flash == nil)
+    }
+}

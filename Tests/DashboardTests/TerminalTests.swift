@@ -19,6 +19,8 @@ struct TerminalTests {
         }
 
         func capture() -> String { (try? tmux(["capture-pane", "-p", "-t", name])) ?? "" }
+        /// The pane with its colours, as escape sequences.
+        func captureColours() -> String { (try? tmux(["capture-pane", "-p", "-e", "-t", name])) ?? "" }
         func keys(_ keys: String...) throws { try tmux(["send-keys", "-t", name] + keys) }
         func resize(_ width: Int, _ height: Int) throws {
             try tmux(["resize-window", "-t", name, "-x", "\(width)", "-y", "\(height)"])
@@ -181,9 +183,11 @@ struct TerminalTests {
         config.set("bootstrap.servers", broker.bootstrapServers)
         let producer = try Producer(config: config, logger: quietLogger)
         var generator = OrderGenerator(seed: 11)
+        // Today in UTC (the command's --tz), from its start: never yesterday, even just after midnight.
         let now = Int64(Date().timeIntervalSince1970)
+        let today = now - now % 86_400
         for i in 0..<120 {
-            try producer.send(topic: "restaurant-sales", value: generator.nextRecord(at: now - 3600 + Int64(i) * 20, faultRate: 0))
+            try producer.send(topic: "restaurant-sales", value: generator.nextRecord(at: today + Int64(i) * 20, faultRate: 0))
         }
         try producer.send(topic: "restaurant-sales", value: Array("{broken".utf8))
         try producer.flush(timeout: 10)
@@ -193,9 +197,12 @@ struct TerminalTests {
         let items = session.wait { $0.contains("2 Items") && $0.contains("Lassi") }
         for dish in Restaurant.seed.menu.map(\.name) { #expect(items.contains(dish), "\(dish) missing:\n\(items)") }
         try session.keys("3")
-        let orders = session.wait { $0.contains("3 Orders") }
-        let rows = orders.split(separator: "\n").filter { $0.range(of: #"\d\d:\d\d:\d\d .*₹"#, options: .regularExpression) != nil }
-        #expect(rows.count > 15, "\(orders)")
+        func orderRows(_ pane: String) -> Int {
+            pane.split(separator: "\n").filter { $0.range(of: #"\d\d:\d\d:\d\d .*₹"#, options: .regularExpression) != nil }.count
+        }
+        // (A capture can catch a frame half written: wait for the whole page.)
+        let orders = session.wait { $0.contains("3 Orders") && orderRows($0) > 15 }
+        #expect(orderRows(orders) > 15, "\(orders)")
         try session.keys("4")
         let quality = session.wait { $0.contains("4 Quality") && $0.contains("malformed_json") }
         #expect(quality.contains("amount_mismatch"))
@@ -204,6 +211,28 @@ struct TerminalTests {
         #expect(session.wait { $0.contains("1 Overview") }.contains("REVENUE TODAY"))
         try session.keys("q")
         #expect(session.exitStatus() == "0")
+    }
+
+    @Test func tChangesTheColoursAndEveryShippedThemeStarts() throws {
+        let broker = try brokerWithOrders()
+        let session = try Session(command(broker))
+        session.wait { $0.contains("₹265") }
+        let before = session.captureColours()
+        try session.keys("t")
+        session.wait { $0.contains("theme: light") }
+        usleep(300_000)
+        let after = session.captureColours()
+        #expect(before != after)
+        #expect(before.contains("\u{1B}[") && after.contains("\u{1B}["))
+        try session.keys("q")
+        #expect(session.exitStatus() == "0")
+        for name in ["light", "high-contrast", "colorblind", "mono"] {
+            let themed = try Session(command(broker, "--theme \(name)"))
+            let pane = themed.wait { $0.contains("₹265") }
+            #expect(pane.contains("REVENUE TODAY"), "--theme \(name)")
+            try themed.keys("q")
+            #expect(themed.exitStatus() == "0", "--theme \(name)")
+        }
     }
 
     @Test func aTerminalThatCannotPlaceTheCursorIsOneSentenceAndExitTwo() throws {

@@ -12,11 +12,11 @@ extension DashboardView {
         let labelWidth = min(8, s.paymentModes.map { Frame.columns($0.mode) }.max() ?? 4)
         let barWidth = max(1, inner.width - labelWidth - 12)
         var y = inner.y
-        for mode in s.paymentModes where y < inner.maxY {
+        for (index, mode) in s.paymentModes.enumerated() where y < inner.maxY {
             frame.put(Frame.truncate(mode.mode, to: labelWidth, ellipsis: glyphs.ellipsis), x: inner.x + 1, y: y,
                       style: theme.style(.mainForeground), clip: inner)
             let bar = Widgets.shareBar(mode.share / 100, width: barWidth, glyphs: glyphs)
-            let end = frame.put(bar.filled, x: inner.x + labelWidth + 2, y: y, style: theme.style(.payment), clip: inner)
+            let end = frame.put(bar.filled, x: inner.x + labelWidth + 2, y: y, style: theme.style(Theme.paymentSlot(index)), clip: inner)
             frame.put(bar.rest, x: end, y: y, style: theme.style(.border), clip: inner)
             frame.putRight(String(format: "%.1f%%", mode.share), endX: inner.maxX - 1, y: y,
                            style: theme.style(.mainForeground, bold: true), clip: inner)

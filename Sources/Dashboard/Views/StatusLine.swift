@@ -11,6 +11,7 @@ extension DashboardView {
         // Fields with a priority: when the line is too narrow the least important go first.
         var parts: [StatusField] = []
         if model.paused { parts.append(StatusField("PAUSED (p: back to now)", priority: 10)) }
+        if let flash = model.flash { parts.append(StatusField(flash, priority: 11)) }
         switch model.connection {
         case .connected:
             dotSlot = .ok
