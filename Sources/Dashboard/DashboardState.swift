@@ -170,6 +170,7 @@ struct DashboardState {
         case .theme:
             themeIndex = (themeIndex + 1) % max(1, themeNames.count)
             show("theme: \(themeNames[themeIndex])", seconds: 3)
+            return .redrawAll  // every cell changes: write the screen whole, once
         case .faster: refreshInterval = Self.refreshSteps.last { $0 < refreshInterval } ?? refreshInterval
         case .slower: refreshInterval = Self.refreshSteps.first { $0 > refreshInterval } ?? refreshInterval
         }

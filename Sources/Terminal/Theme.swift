@@ -141,15 +141,20 @@ public struct Theme: Sendable, Equatable {
 
     public func color(_ slot: Slot) -> Color { monochrome ? .standard : colors[slot] ?? .standard }
 
-    /// The style for text of a given meaning.
+    /// The style for text of a given meaning, on the theme's background (`main_bg`; empty
+    /// means the terminal's own, so a light theme can bring its light background with it).
     public func style(_ slot: Slot, bold: Bool = false) -> Style {
+        let background = color(.mainBackground)
         switch slot {
         case .label, .border:
-            return Style(foreground: color(slot), dim: monochrome)
+            return Style(foreground: color(slot), background: background, dim: monochrome)
         default:
-            return Style(foreground: color(slot), bold: bold)
+            return Style(foreground: color(slot), background: background, bold: bold)
         }
     }
+
+    /// Empty cells: the theme's background.
+    public var blank: Cell { Cell(" ", style(.mainForeground)) }
 }
 
 extension StringProtocol {

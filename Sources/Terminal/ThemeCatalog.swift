@@ -16,6 +16,7 @@ public enum ThemeCatalog {
         }
     }
 
+
     static let defaultText = #"""
 # Tiffin's default theme (dark), in btop's format: theme[key]="#RRGGBB".
 # Keys left out keep these colours; 256- and 16-colour terminals get the nearest colour.
@@ -46,9 +47,10 @@ theme[error]="#BF616A"
 """#
 
     static let lightText = #"""
-# Tiffin for light terminal backgrounds, in btop's format.
+# Tiffin on a light background, in btop's format: it brings the background with it, so it reads
+# the same in a dark terminal.
 
-theme[main_bg]=""
+theme[main_bg]="#FAFAF7"
 theme[main_fg]="#2E3440"
 theme[title]="#1B1F27"
 theme[border]="#A0A8B8"
@@ -70,10 +72,10 @@ theme[error]="#C62828"
 """#
 
     static let highContrastText = #"""
-# Tiffin in high contrast: pure, bright colours on the terminal's own (dark) background, for a
-# wall screen across a bright room or for low vision.
+# Tiffin in high contrast: pure, bright colours on black, for a wall screen across a bright room
+# or for low vision.
 
-theme[main_bg]=""
+theme[main_bg]="#000000"
 theme[main_fg]="#FFFFFF"
 theme[title]="#FFFFFF"
 theme[border]="#FFFFFF"

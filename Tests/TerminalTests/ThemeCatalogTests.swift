@@ -42,3 +42,13 @@ import Terminal
         #expect(theme.color(.ok) != theme.color(.error))
     }
 }
+
+extension ThemeCatalogTests {
+    @Test func aThemeWithABackgroundPaintsEveryStyleOnIt() throws {
+        let light = try #require(Theme.builtIn("light"))
+        #expect(light.color(.mainBackground) == .rgb(0xFA, 0xFA, 0xF7))
+        for slot in Theme.Slot.allCases { #expect(light.style(slot).background == .rgb(0xFA, 0xFA, 0xF7)) }
+        #expect(light.blank.style.background == .rgb(0xFA, 0xFA, 0xF7))
+        #expect(Theme.standard.style(.revenue).background == .standard)
+    }
+}

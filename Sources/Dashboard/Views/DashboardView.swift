@@ -21,7 +21,7 @@ struct DashboardView {
     static let minimumHeight = 12
 
     func render(_ model: DashboardState, width: Int, height: Int) -> Frame {
-        var frame = Frame(width: width, height: height)
+        var frame = Frame(width: width, height: height, fill: theme.blank)
         guard width >= Self.minimumWidth, height >= Self.minimumHeight else {
             let message = "Terminal too small (need \(Self.minimumWidth)x\(Self.minimumHeight)) \(glyphs.middleDot) q to quit"
             let lines = width >= Frame.columns(message) ? [message] : ["Terminal too small", "q to quit"]

@@ -18,7 +18,7 @@ extension DashboardView {
         let width = min(frame.width - 4, (lines.map { Frame.columns($0) }.max() ?? 20) + 4)
         let height = min(frame.height - 2, lines.count + 2)
         let rect = Rect(x: (frame.width - width) / 2, y: (frame.height - height) / 2, width: width, height: height)
-        frame.fill(rect, with: Cell(" ", .plain))
+        frame.fill(rect, with: theme.blank)
         let inner = Widgets.panel(&frame, rect, title: title, theme: theme, glyphs: glyphs)
         for (i, line) in lines.prefix(inner.height).enumerated() {
             frame.put(line, x: inner.x + 1, y: inner.y + i, style: theme.style(.mainForeground), clip: inner)
