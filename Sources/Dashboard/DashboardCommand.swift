@@ -65,8 +65,11 @@ struct DashboardCommand: ParsableCommand {
     @Flag(help: "Run on an embedded Kafka broker with simulated orders (no cluster needed).")
     var demo = false
 
-    @Flag(help: "Wall-screen view: the revenue in big digits, a rotating panel, no key hints.")
+    @Flag(help: "Wall-screen view, read-only (only q): the revenue in big digits, a panel rotating every --rotate seconds, no key hints.")
     var kiosk = false
+
+    @Option(help: ArgumentHelp("Kiosk: seconds each panel stays before the next.", valueName: "seconds"))
+    var rotate: Int = 20
 
     @Option(help: ArgumentHelp("Seconds between screen updates.", valueName: "seconds"))
     var refresh: Double = 0.5
@@ -102,6 +105,9 @@ struct DashboardCommand: ParsableCommand {
         }
         if demo && kafka.brokers != nil {
             throw ValidationError("--demo runs its own broker; leave out -b")
+        }
+        guard (2...3600).contains(rotate) else {
+            throw ValidationError("--rotate \(rotate): expected 2 to 3600 seconds")
         }
         guard refresh >= 0.05 && refresh <= 60 else {
             throw ValidationError("--refresh \(refresh): expected 0.05 to 60 seconds")
@@ -178,7 +184,7 @@ struct DashboardCommand: ParsableCommand {
 
         if fullScreen {
             let live = LiveView(
-                topic: kafka.topic, brokers: brokers, kiosk: kiosk,
+                topic: kafka.topic, brokers: brokers, kiosk: kiosk, rotate: rotate,
                 refresh: refresh, themes: themes, ascii: ascii, followToday: day == nil)
             try live.run(initial: state.snapshot(), connect: connect)
             return

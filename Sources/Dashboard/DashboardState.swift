@@ -28,6 +28,14 @@ struct DashboardState {
     var notice: String?
     /// Until Kafka first answers: since when the view has been connecting (Unix seconds).
     var waitingSince: Int64?
+    /// Started as a wall screen (--kiosk): read-only, only q works from a keyboard.
+    var wall = false
+    /// Seconds each kiosk panel stays (--rotate).
+    var rotateSeconds: Int64 = 20
+    /// When the kiosk last wrote the whole screen (nobody is there to press Ctrl-L).
+    var lastRepaint: Int64 = 0
+    /// Minutes between the kiosk's full repaints and its one-cell shifts against burn-in.
+    static let kioskRepaintSeconds: Int64 = 300
     /// When the view started (Unix seconds): the kiosk rotates from here.
     var started: Int64 = 0
     var rate = RateMeter()
@@ -83,7 +91,7 @@ struct DashboardState {
 
     // MARK: - Keys
 
-    enum Action: Sendable {
+    enum Action: Sendable, Equatable {
         case quit, itemsOrder, kiosk, help, redraw, nextPage, previousPage, page(Page), sort, scroll, filter
         case pause, faster, slower, theme
     }
@@ -129,10 +137,17 @@ struct DashboardState {
             clampTables()
             return .none
         case .tick:
+            // A wall screen repaints itself now and then, and moves by one cell (see the view).
+            if kiosk && now - lastRepaint >= Self.kioskRepaintSeconds {
+                lastRepaint = now
+                return .redrawAll
+            }
             return .none
         case let .key(key):
             if editingFilter { return typeFilter(key) }
             guard let action = Self.keys.action(for: key) else { return .none }
+            // Read-only on the wall: a keyboard left attached can only end it.
+            if wall && action != .quit { return .none }
             return perform(action, key: key)
         }
     }
@@ -236,7 +251,7 @@ struct DashboardState {
         }
         clampTables()
         if flash != nil && now >= flashUntil { flash = nil }
-        kioskPanel = Int(max(0, now - started) / 10)
+        kioskPanel = Int(max(0, now - started) / max(1, rotateSeconds))
         guard let health = feed.health else {
             connection = .connecting
             if waitingSince == nil { waitingSince = now }

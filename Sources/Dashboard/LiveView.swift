@@ -13,6 +13,7 @@ struct LiveView {
     var topic: String
     var brokers: String
     var kiosk: Bool
+    var rotate: Int
     var refresh: Double
     var themes: ThemeChoice
     var ascii: Bool
@@ -88,6 +89,9 @@ struct LiveView {
         var state = DashboardState(
             snapshot: initial, now: now, topic: topic, brokers: brokers, kiosk: kiosk, started: now)
         state.refreshInterval = refresh
+        state.wall = kiosk
+        state.rotateSeconds = Int64(rotate)
+        state.lastRepaint = now
         state.themeNames = themes.themes.map(\.name)
         state.themeIndex = themes.start
         if let problem = themes.problems.first { state.show(problem, seconds: 15) }

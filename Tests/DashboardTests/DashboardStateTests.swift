@@ -33,6 +33,7 @@ import Transform
 
     @Test func untilTheConsumerExistsTheViewIsConnecting() {
         var s = Self.state()
+        s.rotateSeconds = 10
         let start = Date(timeIntervalSince1970: TimeInterval(s.started))
         s.refresh(.init(snapshot: s.snapshot, now: start.addingTimeInterval(3), health: nil))
         #expect(s.connection == .connecting)
@@ -235,5 +236,46 @@ extension DashboardStateTests {
         #expect(s.themeIndex == 0)
         s.refresh(.init(snapshot: s.snapshot, now: Date(timeIntervalSince1970: TimeInterval(s.now + 4)), health: nil))
         #expect(s.flash == nil)
+    }
+}
+
+extension DashboardStateTests {
+    @Test func at80x24ThePaymentPanelKeepsEveryModesRevenue() {
+        var s = Self.busy()
+        // "CASH ₹10.6L · CARD ₹10.8L · UPI ₹10.9L" is 38 columns; the panel has 36 at 80×24.
+        for (i, rupees) in [1_060_000, 1_080_000, 1_090_000].enumerated() where i < s.snapshot.paymentModes.count {
+            s.snapshot.paymentModes[i].revenue = Int64(rupees)
+        }
+        let text = DashboardView(theme: .standard, glyphs: .unicode).render(s, width: 80, height: 24).text
+        for mode in s.snapshot.paymentModes.map(\.mode) {
+            #expect(text.contains("\(mode) ₹1"), "\(mode) lost:\n\(text)")
+        }
+    }
+}
+
+extension DashboardStateTests {
+    @Test func theWallIsReadOnlyRotatesAndRepaintsItselfNowAndThen() {
+        var s = Self.busy()
+        s.kiosk = true
+        s.wall = true
+        s.rotateSeconds = 20
+        s.lastRepaint = s.now
+        #expect(s.update(.key(.character("2"))) == .none && s.page == .overview)
+        #expect(s.update(.key(.character("k"))) == .none && s.kiosk)
+        #expect(s.update(.key(.character("q"))) == .quit)
+        let start = Date(timeIntervalSince1970: TimeInterval(s.started))
+        s.refresh(.init(snapshot: s.snapshot, now: start.addingTimeInterval(45), health: nil))
+        #expect(s.kioskPanel == 2)
+        #expect(s.update(.tick(Date())) == .none)
+        s.now = s.lastRepaint + DashboardState.kioskRepaintSeconds
+        #expect(s.update(.tick(Date())) == .redrawAll)
+        #expect(s.update(.tick(Date())) == .none)
+        // The layout moves by one column every repaint period, against burn-in.
+        let view = DashboardView(theme: .standard, glyphs: .unicode)
+        let a = view.render(s, width: 100, height: 30).text
+        s.now += DashboardState.kioskRepaintSeconds
+        let b = view.render(s, width: 100, height: 30).text
+        let firstA = a.split(separator: "\n")[0], firstB = b.split(separator: "\n")[0]
+        #expect(firstA.hasPrefix("╭") != firstB.hasPrefix("╭"))
     }
 }

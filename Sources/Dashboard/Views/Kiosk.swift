@@ -3,11 +3,15 @@ import Kafka
 import Terminal
 import Transform
 
-/// The wall screen: revenue in big digits, the sparkline and a rotating panel.
+/// The wall screen: revenue in big digits, the sparkline and a panel that rotates through
+/// popular items, the payment split, recent orders and data quality. Every few minutes the
+/// layout moves by one column (and back), so that nothing burns into a screen left on for weeks.
 extension DashboardView {
     func drawKiosk(_ frame: inout Frame, _ model: DashboardState) {
         let s = model.snapshot
-        let areas = frame.bounds.split(
+        let shift = Int((model.now / DashboardState.kioskRepaintSeconds) % 2)
+        let area = frame.width > 40 ? Rect(x: shift, y: 0, width: frame.width - 1, height: frame.height) : frame.bounds
+        let areas = area.split(
             .vertical, [.length(9), .length(max(5, (frame.height - 10) / 2)), .fill, .length(1)])
         let clock = wallClock(model)
         let inner = Widgets.panel(&frame, areas[0], title: "Revenue today",
@@ -28,10 +32,11 @@ extension DashboardView {
         frame.put(summary, x: inner.x + max(0, (inner.width - Frame.columns(summary)) / 2), y: inner.maxY - 1,
                   style: theme.style(.label))
         drawSparkline(&frame, areas[1], model)
-        switch model.kioskPanel % 3 {
+        switch model.kioskPanel % 4 {
         case 0: drawItems(&frame, areas[2], model)
         case 1: drawPayments(&frame, areas[2], model)
-        default: drawRecent(&frame, areas[2], model)
+        case 2: drawRecent(&frame, areas[2], model)
+        default: drawQualityPage(&frame, areas[2], model)
         }
         drawStatus(&frame, y: areas[3].y, model, hints: false)
     }

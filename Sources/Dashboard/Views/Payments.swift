@@ -38,7 +38,16 @@ extension DashboardView {
             }
             return
         }
-        // Not enough lines: the revenue per mode, compact, on as few lines as it takes.
+        // Not enough lines: the revenue per mode, compact. On one line when the rows allow only
+        // one and a tighter separator makes it fit (at 80×24 " · " cut the last mode off).
+        let parts = s.paymentModes.map { "\($0.mode) \(money.compact($0.revenue))" }
+        if inner.maxY - y == 1,
+            let fitting = [" \(glyphs.middleDot) ", "  ", " "].map({ parts.joined(separator: $0) })
+                .first(where: { Frame.columns($0) <= inner.width - 2 })
+        {
+            frame.put(fitting, x: inner.x + 1, y: y, style: theme.style(.label), clip: inner)
+            return
+        }
         var line = ""
         for (i, mode) in s.paymentModes.enumerated() {
             let part = "\(mode.mode) \(money.compact(mode.revenue))" + (i < s.paymentModes.count - 1 ? " \(glyphs.middleDot) " : "")
