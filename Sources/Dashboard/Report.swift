@@ -1,5 +1,6 @@
 import Foundation
 import SafeText
+import Terminal
 import Transform
 
 /// The day as plain text, for `--once` (cron, mail, a quick look over SSH): no colours, no
@@ -80,17 +81,20 @@ struct Report {
         return lines.map { SafeText.clean($0) }.joined(separator: "\n") + "\n"
     }
 
-    /// Pads or cuts `text` to exactly `width` characters (with … when cut).
+    /// Pads or cuts `text` to exactly `width` terminal columns (with "… " when cut): a dish name
+    /// in CJK or with an emoji takes two columns a character, and the columns after it must
+    /// not move.
     static func fit(_ text: String, _ width: Int) -> String {
-        let count = text.count
-        if count == width { return text }
-        if count < width { return text + String(repeating: " ", count: width - count) }
-        return String(text.prefix(width - 2)) + "… "
+        let columns = Frame.columns(text)
+        if columns <= width { return text + String(repeating: " ", count: width - columns) }
+        let cut = Frame.truncate(text, to: max(0, width - 1), ellipsis: "…")
+        return cut + String(repeating: " ", count: max(0, width - Frame.columns(cut)))
     }
 
+    /// Right-aligns `text` in `width` terminal columns.
     static func right(_ text: String, _ width: Int) -> String {
-        let count = text.count
-        return count >= width ? text : String(repeating: " ", count: width - count) + text
+        let columns = Frame.columns(text)
+        return columns >= width ? text : String(repeating: " ", count: width - columns) + text
     }
 }
 

@@ -1,5 +1,6 @@
 import Foundation
 import SafeText
+import Terminal
 import Testing
 import Transform
 @testable import Dashboard
@@ -50,5 +51,26 @@ import Transform
         let evil = lines.first { $0.contains("PWNED") && !$0.contains("×") }
         let dosa = lines.first { $0.contains("Masala Dosa") && !$0.contains("×") }
         #expect(evil != nil && evil?.count == dosa?.count)
+    }
+
+    @Test func wideDishNamesKeepTheColumnsInPlace() {
+        let window = DayWindow(day: LocalDay("2026-11-20")!, zone: TimeZone(identifier: "UTC")!)
+        var state = SalesState(window: window)
+        let names = ["Masala Dosa", "寿司", "👨‍👩‍👧 Family Thali", "दाल मखनी", String(repeating: "麺", count: 30)]
+        for (i, name) in names.enumerated() {
+            let order = Order(
+                orderID: Int64(i + 1), tableID: "T1", customers: 1, paymentMode: "CASH",
+                items: [Order.Line(name: name, quantity: 1, price: 70)], amount: 70,
+                timestamp: window.start + 3600 + Int64(i))
+            state.ingest(Array(order.json.utf8), now: window.end)
+        }
+        let report = Report().render(state.snapshot(), topic: "restaurant-sales")
+        let rows = report.split(separator: "\n").map(String.init).filter { line in
+            names.contains { line.contains($0.prefix(2)) } && line.hasSuffix("₹70")
+        }
+        #expect(rows.count == names.count, "\(report)")
+        // Every items row is the same width in terminal columns, so the numbers line up.
+        let widths = Set(rows.map { Frame.columns($0) })
+        #expect(widths.count == 1, "\(rows)")
     }
 }
