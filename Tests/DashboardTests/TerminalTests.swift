@@ -235,6 +235,24 @@ struct TerminalTests {
         }
     }
 
+    @Test func ctrlZGivesTheShellBackAndFgRedraws() throws {
+        let broker = try brokerWithOrders()
+        // An interactive shell with job control (the session's command runs inside single quotes).
+        let session = try Session("PS1=ready: bash --norc --noprofile -i")
+        session.wait { $0.contains("ready:") }
+        try session.keys(command(broker), "Enter")
+        session.wait { $0.contains("₹265") }
+        try session.keys("C-z")
+        let stopped = session.wait { $0.contains("Stopped") }
+        #expect(stopped.contains("Stopped"))
+        #expect(!stopped.contains("REVENUE TODAY"), "the terminal was not given back on Ctrl-Z")
+        try session.keys("fg", "Enter")
+        let back = session.wait { $0.contains("REVENUE TODAY") && $0.contains("₹265") }
+        #expect(back.contains("REVENUE TODAY"))
+        try session.keys("q")
+        #expect(session.wait { $0.contains("ready:") && !$0.contains("REVENUE TODAY") }.contains("ready:"))
+    }
+
     @Test func aTerminalThatCannotPlaceTheCursorIsOneSentenceAndExitTwo() throws {
         let dashboard = productsFolder().appendingPathComponent("dashboard").path
         let session = try Session("TERM=dumb \(dashboard) -b 127.0.0.1:1 --log-file /dev/null")
