@@ -85,7 +85,7 @@ public struct Frame: Sendable, Equatable {
             if w == 0 { continue }
             if column + w > area.maxX || column + w > width { break }
             if column >= area.x && column >= 0 {
-                self[column, y] = Cell(SafeText.isUnsafe(character) ? "?" : String(character), style)
+                self[column, y] = Cell(SafeText.isUnsafe(character) ? "?" : Self.shown(character), style)
                 if w == 2 { self[column + 1, y] = .continuation }
             }
             column += w
@@ -105,6 +105,15 @@ public struct Frame: Sendable, Equatable {
         for y in max(0, rect.y)..<min(height, rect.maxY) {
             for x in max(0, rect.x)..<min(width, rect.maxX) { self[x, y] = cell }
         }
+    }
+
+    /// What a cell shows for a grapheme. A ZWJ sequence (👨‍👩‍👧) is one glyph of two columns only
+    /// where the terminal and its font know it; elsewhere it is drawn as its parts, several
+    /// emoji wide, and shifts the rest of the row. Its first part alone is two columns everywhere.
+    static func shown(_ character: Character) -> String {
+        let scalars = character.unicodeScalars
+        guard let joiner = scalars.firstIndex(of: "\u{200D}") else { return String(character) }
+        return String(String.UnicodeScalarView(scalars[..<joiner]))
     }
 
     /// Terminal columns a string takes as `put` draws it (wcwidth per scalar; a character with

@@ -279,3 +279,44 @@ extension DashboardStateTests {
         #expect(firstA.hasPrefix("╭") != firstB.hasPrefix("╭"))
     }
 }
+
+extension DashboardStateTests {
+    /// A day with awkward text: a ZWJ emoji dish, a long dish that is not on the menu, a huge order.
+    static func awkward() -> DashboardState {
+        let window = DayWindow(day: LocalDay("2026-11-20")!, zone: TimeZone(identifier: "UTC")!)
+        var sales = SalesState(window: window)
+        let orders = [
+            Order(orderID: 1, tableID: "T1", customers: 2, paymentMode: "UPI",
+                  items: [.init(name: "👨‍👩‍👧 Family Thali", quantity: 3, price: 400)], amount: 1200,
+                  timestamp: window.start + 3600),
+            Order(orderID: 2, tableID: "T2", customers: 1, paymentMode: "CASH",
+                  items: [.init(name: "Extraordinarily Long Dish Name", quantity: 2, price: 90)], amount: 180,
+                  timestamp: window.start + 3660),
+            // The contract's largest order: 100 lines of 1,000 × ₹10,00,000 = ₹10,000 crore.
+            Order(orderID: 3, tableID: "T3", customers: 1, paymentMode: "CARD",
+                  items: Array(repeating: .init(name: "Masala Dosa", quantity: 1_000, price: 1_000_000), count: 100),
+                  amount: 100_000_000_000, timestamp: window.start + 3720),
+        ]
+        for order in orders { sales.ingest(Array(order.json.utf8), now: window.end) }
+        var s = DashboardState(
+            snapshot: sales.snapshot(), now: window.start + 3800, topic: "restaurant-sales",
+            brokers: "127.0.0.1:9092", started: window.start)
+        _ = s.update(.resized(width: 100, height: 30))
+        return s
+    }
+
+    @Test func awkwardTextNeverShiftsOrHidesAColumn() {
+        let s = Self.awkward()
+        let text = DashboardView(theme: .standard, glyphs: .unicode).render(s, width: 100, height: 30).text
+        let lines = text.split(separator: "\n").map(String.init)
+        #expect(lines.allSatisfy { Frame.columns($0) == 100 })
+        // The ZWJ family is drawn as its first emoji: two columns on every terminal.
+        #expect(text.contains("👨 Family"))
+        #expect(!text.contains("\u{200D}"))
+        // The long dish not on the menu is cut, and keeps its mark.
+        #expect(lines.contains { $0.contains("Extraordinar") && $0.contains("…*") })
+        // The huge order abbreviates and its payment mode is still there.
+        let huge = lines.first { $0.contains(" T3 ") }
+        #expect(huge?.contains("₹10000Cr CARD") == true, "\(huge ?? "")")
+    }
+}

@@ -253,6 +253,22 @@ struct TerminalTests {
         #expect(session.wait { $0.contains("ready:") && !$0.contains("REVENUE TODAY") }.contains("ready:"))
     }
 
+    @Test func aResizeStormNeverCrashesIt() throws {
+        let broker = try brokerWithOrders()
+        let session = try Session(command(broker))
+        session.wait { $0.contains("₹265") }
+        var random = SplitMix64(seed: 50)
+        for _ in 0..<50 {
+            try session.resize(20 + Int(random.next(below: 181)), 6 + Int(random.next(below: 55)))
+            usleep(100_000)
+        }
+        try session.resize(100, 30)
+        let pane = session.wait { $0.contains("₹265") && $0.split(separator: "\n").first?.hasSuffix("╮") == true }
+        #expect(pane.contains("REVENUE TODAY"))
+        try session.keys("q")
+        #expect(session.exitStatus() == "0")
+    }
+
     @Test func aTerminalThatCannotPlaceTheCursorIsOneSentenceAndExitTwo() throws {
         let dashboard = productsFolder().appendingPathComponent("dashboard").path
         let session = try Session("TERM=dumb \(dashboard) -b 127.0.0.1:1 --log-file /dev/null")

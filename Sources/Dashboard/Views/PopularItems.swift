@@ -22,12 +22,15 @@ extension DashboardView {
             frame.put("no orders yet today", x: inner.x + 1, y: inner.y, style: theme.style(.label), clip: inner)
             return
         }
+        let nameWidth = min(14, sorted.prefix(inner.height).map { Frame.columns($0.name) + ($0.onMenu ? 0 : 1) }.max() ?? 8)
         let rows = sorted.prefix(inner.height).map { item in
-            (label: item.onMenu ? item.name : item.name + "*",
+            // The "not on the menu" mark survives a cut name: the name is cut, not the mark.
+            (label: item.onMenu
+                ? item.name : Frame.truncate(item.name, to: nameWidth - 1, ellipsis: glyphs.ellipsis) + "*",
              value: byRevenue ? item.revenue : item.quantity,
              text: byRevenue ? money.format(item.revenue) : Money.count(item.quantity))
         }
-        let labelWidth = min(14, rows.map { Frame.columns($0.label) }.max() ?? 8)
+        let labelWidth = nameWidth
         let valueWidth = rows.map { Frame.columns($0.text) }.max() ?? 4
         Widgets.barChart(&frame, inner, rows: Array(rows), labelWidth: labelWidth, valueWidth: valueWidth,
                          style: theme.style(byRevenue ? .revenue : .quantity), theme: theme, glyphs: glyphs)

@@ -26,9 +26,13 @@ extension DashboardView {
             let dishes = order.items.map { "\($0.name) \(glyphs.times)\($0.quantity)" }.joined(separator: ", ")
             frame.put(Frame.truncate(dishes, to: dishesWidth, ellipsis: glyphs.ellipsis), x: inner.x + 17, y: y,
                       style: theme.style(.mainForeground), clip: inner)
-            frame.putRight(money.format(order.amount), endX: inner.maxX - modeWidth - 2, y: y,
-                           style: theme.style(.revenue, bold: true), clip: inner)
-            frame.put(order.paymentMode, x: inner.maxX - modeWidth - 1, y: y, style: theme.style(.payment), clip: inner)
+            // A huge amount (₹1,00,00,00,00,000) abbreviates (₹10000Cr) rather than run into the dishes.
+            var amount = money.format(order.amount)
+            if Frame.columns(amount) > amountWidth { amount = money.compact(order.amount) }
+            frame.putRight(Frame.truncate(amount, to: amountWidth, ellipsis: glyphs.ellipsis),
+                           endX: inner.maxX - modeWidth - 2, y: y, style: theme.style(.revenue, bold: true), clip: inner)
+            frame.put(Frame.truncate(order.paymentMode, to: modeWidth, ellipsis: glyphs.ellipsis),
+                      x: inner.maxX - modeWidth - 1, y: y, style: theme.style(.payment), clip: inner)
         }
     }
 }
