@@ -84,9 +84,14 @@ extension DashboardStateTests {
             sales.ingest(Array(generator.nextRecord(at: window.start + 3600 + Int64(i) * 60, faultRate: 0.25)),
                          now: window.start + 86_400, origin: RecordOrigin(partition: Int32(i % 4), offset: Int64(i)))
         }
+        return viewing(sales, at: window.start + 86_399)
+    }
+
+    /// The full-screen state over `sales` at `now` in a 100×30 terminal.
+    static func viewing(_ sales: SalesState, at now: Int64) -> DashboardState {
         var s = DashboardState(
-            snapshot: sales.snapshot(), now: window.start + 86_399, topic: "restaurant-sales",
-            brokers: "127.0.0.1:9092", started: window.start)
+            snapshot: sales.snapshot(), now: now, topic: "restaurant-sales",
+            brokers: "127.0.0.1:9092", started: sales.window.start)
         _ = s.update(.resized(width: 100, height: 30))
         return s
     }
@@ -298,11 +303,7 @@ extension DashboardStateTests {
                   amount: 100_000_000_000, timestamp: window.start + 3720),
         ]
         for order in orders { sales.ingest(Array(order.json.utf8), now: window.end) }
-        var s = DashboardState(
-            snapshot: sales.snapshot(), now: window.start + 3800, topic: "restaurant-sales",
-            brokers: "127.0.0.1:9092", started: window.start)
-        _ = s.update(.resized(width: 100, height: 30))
-        return s
+        return viewing(sales, at: window.start + 3800)
     }
 
     @Test func awkwardTextNeverShiftsOrHidesAColumn() {
