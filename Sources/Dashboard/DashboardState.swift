@@ -119,6 +119,20 @@ struct DashboardState {
         .init([.ctrl("l")], "redraw the whole screen", .redraw),
     ])
 
+    /// Whether `action` does anything on `page` (the help lists only those).
+    static func applies(_ action: Action, on page: Page) -> Bool {
+        switch action {
+        case .itemsOrder: return page == .overview
+        case .sort: return page == .items
+        case .scroll: return page == .items || page == .orders
+        case .filter: return page == .orders
+        default: return true
+        }
+    }
+
+    /// The help for the page on screen: every key that does something there.
+    var helpLines: [String] { Self.keys.helpLines { Self.applies($0.action, on: page) } }
+
     /// Shows `text` on the status line for `seconds`.
     mutating func show(_ text: String, seconds: Int64) {
         flash = text

@@ -6,7 +6,7 @@ import Transform
 /// Boxes drawn over the view: the help (from the key table) and the connecting notice.
 extension DashboardView {
     func drawHelp(_ frame: inout Frame, _ model: DashboardState) {
-        drawDialog(&frame, title: "Help", lines: DashboardState.keys.helpLines + [
+        drawDialog(&frame, title: "Help", lines: model.helpLines + [
             "",
             "Orders are checked against the data contract;",
             "rejected ones are counted per reason (see --once).",

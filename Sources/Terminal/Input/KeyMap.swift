@@ -28,9 +28,13 @@ public struct KeyMap<Action: Sendable>: Sendable {
     }
 
     /// The help overlay's rows: keys left, padded to one column, then what they do.
-    public var helpLines: [String] {
-        let width = bindings.map { Frame.columns($0.label) }.max() ?? 0
-        return bindings.map { binding in
+    public var helpLines: [String] { helpLines { _ in true } }
+
+    /// The rows of the bindings `include` keeps (those that do something where the user is).
+    public func helpLines(where include: (Binding) -> Bool) -> [String] {
+        let shown = bindings.filter(include)
+        let width = shown.map { Frame.columns($0.label) }.max() ?? 0
+        return shown.map { binding in
             binding.label + String(repeating: " ", count: width - Frame.columns(binding.label) + 3) + binding.help
         }
     }
