@@ -197,7 +197,8 @@ struct DashboardCommand: ParsableCommand {
             if json {
                 try writeStandardOutput(snapshot.json + "\n")
             } else {
-                try writeStandardOutput(Report().render(snapshot, topic: kafka.topic))
+                try writeStandardOutput(
+                    DashboardView.report(snapshot, topic: kafka.topic, now: Int64(Date().timeIntervalSince1970)))
             }
         } else {
             try reports(&ingest)
@@ -215,7 +216,8 @@ struct DashboardCommand: ParsableCommand {
                 let health = ingest.consumer.health
                 try writeStandardOutput(
                     "\n── \(health.state) · \(ingest.consumer.isCaughtUp ? "caught up" : "catching up") ──\n"
-                        + Report().render(ingest.state.snapshot(), topic: kafka.topic))
+                        + DashboardView.report(
+                            ingest.state.snapshot(), topic: kafka.topic, now: Int64(Date().timeIntervalSince1970)))
             }
         }
     }

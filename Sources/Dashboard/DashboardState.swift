@@ -28,6 +28,8 @@ struct DashboardState {
     var notice: String?
     /// Until Kafka first answers: since when the view has been connecting (Unix seconds).
     var waitingSince: Int64?
+    /// Key hints in titles ("s: sort"); off in the printed report, where no key works.
+    var hints = true
     /// Started as a wall screen (--kiosk): read-only, only q works from a keyboard.
     var wall = false
     /// Seconds each kiosk panel stays (--rotate).

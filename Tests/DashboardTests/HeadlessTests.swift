@@ -1,5 +1,6 @@
 import Foundation
 import Kafka
+import Terminal
 import TestSupport
 import Testing
 import Transform
@@ -91,12 +92,21 @@ import Transform
         let broker = try loadedBroker(partitions: 3)
         let run = try Run("dashboard", args(broker, ["--once"]))
         #expect(run.status == 0, "\(run.stderr)")
-        #expect(run.stdout.contains("2025-11-20 (Asia/Kolkata)"))
-        #expect(run.stdout.contains("Revenue ₹260"))
-        #expect(run.stdout.contains("Orders 3"))
-        #expect(run.stdout.contains("Filter Coffee *"))
-        #expect(run.stdout.contains("rejected 2 (malformed_json 1, amount_mismatch 1)"))
-        #expect(!run.stdout.contains("\u{1B}["))
+        let out = run.stdout
+        let lines = out.split(separator: "\n").map(String.init)
+        #expect(lines.first?.contains("Tiffin · restaurant-sales · 2025-11-20 (Asia/Kolkata)") == true, "\(out)")
+        // The screen's header: labels over their figures.
+        #expect(lines.contains { $0.contains("REVENUE TODAY") && $0.contains("ORDERS") })
+        #expect(lines.contains { $0.contains("₹260") && $0.contains(" 3 ") })
+        // Every dish, the one not on the menu marked.
+        #expect(lines.contains { $0.contains("Filter Coffee") && $0.contains(" * ") })
+        for dish in ["Masala Dosa", "Idli", "Tea", "Coffee"] { #expect(out.contains(dish)) }
+        // The Quality panel: every reason with its count.
+        #expect(lines.contains { $0.contains("malformed_json") && $0.contains(" 1 ") })
+        #expect(lines.contains { $0.contains("amount_mismatch") && $0.contains(" 1 ") })
+        #expect(lines.contains { $0.contains("too_large") && $0.contains(" 0") })
+        #expect(lines.allSatisfy { Frame.columns($0) <= 80 })
+        #expect(!out.contains("\u{1B}["))
     }
 
     @Test func anEmptyTopicGivesTheAllZeroSnapshotAtOnce() throws {

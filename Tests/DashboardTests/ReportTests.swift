@@ -37,7 +37,7 @@ import Transform
         #expect(snapshot.items.contains { $0.name == hostileName })
         #expect(snapshot.recent.contains { $0.tableID == "T\u{202E}3" })
 
-        let report = Report().render(snapshot, topic: "restaurant-sales")
+        let report = DashboardView.report(snapshot, topic: "restaurant-sales", now: window.end)
         let leaked = report.unicodeScalars.filter { SafeText.isUnsafe($0) && $0 != "\n" }
         #expect(leaked.isEmpty, "\(leaked.map { String($0.value, radix: 16) })")
         #expect(!report.contains("\r"))  // "\r\n" would be one Character: check it on its own
@@ -45,12 +45,13 @@ import Transform
         #expect(report.contains("T?3"))
         #expect(report.contains("U?PI?"))
 
-        // One "?" per character keeps the columns: the hostile item's line is as long as the
-        // plain one's.
-        let lines = report.split(separator: "\n")
-        let evil = lines.first { $0.contains("PWNED") && !$0.contains("×") }
-        let dosa = lines.first { $0.contains("Masala Dosa") && !$0.contains("×") }
-        #expect(evil != nil && evil?.count == dosa?.count)
+        // One "?" per character keeps the columns: the hostile item's share sits where the
+        // plain one's does.
+        let lines = report.split(separator: "\n").map(String.init)
+        let evil = lines.first { $0.contains("PWNED") && $0.contains("%") }
+        let dosa = lines.first { $0.contains("Masala Dosa") && $0.contains("%") }
+        #expect(evil != nil && dosa != nil)
+        #expect(evil.map { Self.column(of: "%", in: $0) } == dosa.map { Self.column(of: "%", in: $0) })
     }
 
     @Test func wideDishNamesKeepTheColumnsInPlace() {
@@ -64,13 +65,21 @@ import Transform
                 timestamp: window.start + 3600 + Int64(i))
             state.ingest(Array(order.json.utf8), now: window.end)
         }
-        let report = Report().render(state.snapshot(), topic: "restaurant-sales")
+        let report = DashboardView.report(state.snapshot(), topic: "restaurant-sales", now: window.end)
         let rows = report.split(separator: "\n").map(String.init).filter { line in
-            names.contains { line.contains($0.prefix(2)) } && line.hasSuffix("₹70")
+            // (A ZWJ emoji is drawn as its first part: look for the first scalar of each name.)
+            names.contains { line.contains(String($0.unicodeScalars.first!)) } && line.contains("₹70") && line.contains("%")
         }
         #expect(rows.count == names.count, "\(report)")
-        // Every items row is the same width in terminal columns, so the numbers line up.
-        let widths = Set(rows.map { Frame.columns($0) })
-        #expect(widths.count == 1, "\(rows)")
+        // The revenue and share columns line up whatever the dish name's width.
+        #expect(Set(rows.map { Self.column(of: "₹70", in: $0) }).count == 1, "\(rows)")
+        #expect(Set(rows.map { Self.column(of: "%", in: $0) }).count == 1, "\(rows)")
+        #expect(report.split(separator: "\n").allSatisfy { Frame.columns(String($0)) <= 80 })
+    }
+
+    /// The terminal column at which `needle` starts in `line`.
+    static func column(of needle: String, in line: String) -> Int {
+        guard let range = line.range(of: needle) else { return -1 }
+        return Frame.columns(String(line[..<range.lowerBound]))
     }
 }

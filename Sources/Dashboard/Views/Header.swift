@@ -7,7 +7,10 @@ import Transform
 extension DashboardView {
     func drawHeader(_ frame: inout Frame, _ rect: Rect, _ model: DashboardState) {
         let s = model.snapshot
-        let title = "Tiffin \(glyphs.middleDot) \(model.topic) \(glyphs.middleDot) \(model.page.rawValue) \(model.page.title)"
+        // The screen names its view; a printed report names its day instead.
+        let title = model.hints
+            ? "Tiffin \(glyphs.middleDot) \(model.topic) \(glyphs.middleDot) \(model.page.rawValue) \(model.page.title)"
+            : "Tiffin \(glyphs.middleDot) \(model.topic) \(glyphs.middleDot) \(s.day) (\(s.timeZone))"
         let inner = Widgets.panel(&frame, rect, title: title, right: wallClock(model), theme: theme, glyphs: glyphs)
         let lastTen = lastMinutes(model, count: 10)
         var columns: [(String, String, Theme.Slot)] = [

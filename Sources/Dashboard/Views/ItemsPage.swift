@@ -13,7 +13,7 @@ extension DashboardView {
         case .name: sort = "by name"
         }
         let items = model.sortedItems
-        let title = "Items \(glyphs.middleDot) \(items.count) dishes \(glyphs.middleDot) \(sort) (s: sort)"
+        let title = "Items \(glyphs.middleDot) \(items.count) dishes \(glyphs.middleDot) \(sort)" + (model.hints ? " (s: sort)" : "")
         let inner = Widgets.panel(&frame, rect, title: title, theme: theme, glyphs: glyphs)
         guard inner.height > 0 else { return }
         if items.isEmpty {

@@ -10,7 +10,7 @@ extension DashboardView {
         var title = "Orders \(glyphs.middleDot) newest \(model.snapshot.recent.count)"
         if model.editingFilter || !model.filter.isEmpty {
             title += " \(glyphs.middleDot) filter: \(model.filter)\(model.editingFilter ? "_" : "") (\(orders.count))"
-        } else {
+        } else if model.hints {
             title += " (/: filter)"
         }
         let inner = Widgets.panel(&frame, rect, title: title, theme: theme, glyphs: glyphs)

@@ -10,7 +10,8 @@ extension DashboardView {
     func drawQualityPage(_ frame: inout Frame, _ rect: Rect, _ model: DashboardState) {
         let s = model.snapshot
         let q = s.quality
-        let columns = rect.split(.horizontal, [.length(min(44, rect.width / 2)), .fill])
+        // Wide enough for the longest reason, its count and its time.
+        let columns = rect.split(.horizontal, [.length(min(46, rect.width * 3 / 5)), .fill])
         let counts = Widgets.panel(
             &frame, columns[0], title: "Quality \(glyphs.middleDot) \(Money.count(Int64(s.records))) records",
             theme: theme, glyphs: glyphs)
