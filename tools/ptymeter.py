@@ -2,18 +2,21 @@
 """ptymeter — what a full-screen program costs: CPU while it runs and bytes it writes per frame.
 
   ptymeter.py [--cols 100] [--rows 30] [--warmup 5] [--seconds 60] -- COMMAND [ARG...]
+  ptymeter.py --until TEXT [--seconds 120] -- COMMAND [ARG...]
 
 Runs COMMAND in a pseudo-terminal of the given size (TERM=xterm-256color), reads everything it
 writes, and after the warm-up measures for --seconds: the process's CPU time from /proc (user +
 system, as a share of one core) and the bytes that reached the terminal, grouped into frames
 (bursts separated by more than 40 ms of silence). Then sends 'q' and waits. Prints one JSON
-line: cpu_percent, frames, bytes, median_frame_bytes, p90_frame_bytes.
+line: cpu_percent, frames, bytes, median_frame_bytes, p90_frame_bytes. With --until, it
+measures instead how long after the start TEXT first reaches the terminal (for example the
+status line's "caught up": the first complete frame), and prints until_seconds.
 """
 import json, os, pty, select, signal, statistics, sys, time, fcntl, termios, struct
 
 def main():
     args = sys.argv[1:]
-    opts = {"--cols": 100, "--rows": 30, "--warmup": 5.0, "--seconds": 60.0}
+    opts = {"--cols": 100, "--rows": 30, "--warmup": 5.0, "--seconds": 60.0, "--until": ""}
     while args and args[0] != "--":
         key, value = args[0], args[1]
         opts[key] = type(opts[key])(value)
@@ -47,6 +50,32 @@ def main():
                 if not data:
                     return
                 sink(time.monotonic(), len(data))
+
+    if opts["--until"]:
+        started, seen, needle = time.monotonic(), b"", opts["--until"].encode()
+        found = None
+        deadline = started + opts["--seconds"]
+        while found is None and time.monotonic() < deadline:
+            ready, _, _ = select.select([fd], [], [], 0.5)
+            if ready:
+                try:
+                    data = os.read(fd, 65536)
+                except OSError:
+                    break
+                if not data:
+                    break
+                seen = (seen + data)[-4096:]
+                if needle in seen:
+                    found = time.monotonic() - started
+        os.write(fd, b"q")
+        time.sleep(1)
+        try:
+            os.kill(pid, signal.SIGTERM)
+        except ProcessLookupError:
+            pass
+        os.waitpid(pid, 0)
+        print(json.dumps({"until": opts["--until"], "until_seconds": round(found, 2) if found else None}))
+        return
 
     read_for(opts["--warmup"], lambda t, n: None)
     chunks = []
