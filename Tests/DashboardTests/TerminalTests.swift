@@ -253,6 +253,49 @@ struct TerminalTests {
         #expect(session.wait { $0.contains("ready:") && !$0.contains("REVENUE TODAY") }.contains("ready:"))
     }
 
+    @Test func pFreezesTheNumbersWhileOrdersFlowAndPAgainCatchesUp() throws {
+        let broker = try brokerWithOrders()
+        var config = KafkaConfig()
+        config.set("bootstrap.servers", broker.bootstrapServers)
+        let producer = try Producer(config: config, logger: quietLogger)
+        let session = try Session(command(broker))
+        session.wait { $0.contains("₹265") }
+        // A till sending an order every 100 ms while the test looks.
+        let till = Worker(name: "test-till") { worker in
+            var generator = OrderGenerator(seed: 9, firstOrderID: 1_000)
+            while !worker.isStopping {
+                _ = try? producer.send(
+                    topic: "restaurant-sales",
+                    value: generator.nextRecord(at: Int64(Date().timeIntervalSince1970), faultRate: 0))
+                usleep(100_000)
+            }
+        }
+        defer {
+            till.stop()
+            till.join()
+        }
+        func ordersShown(_ pane: String) -> String? {
+            // The header's second figure row: revenue, orders, customers …
+            let lines = pane.split(separator: "\n")
+            guard let labels = lines.firstIndex(where: { $0.contains("REVENUE TODAY") }), labels + 1 < lines.count
+            else { return nil }
+            return String(lines[labels + 1])
+        }
+        session.wait { pane in ordersShown(pane).map { !$0.contains("₹265") } ?? false }
+        try session.keys("p")
+        let paused = session.wait { $0.contains("PAUSED") }
+        let frozen = ordersShown(paused)
+        usleep(2_000_000)
+        let later = session.capture()
+        #expect(later.contains("PAUSED"))
+        #expect(ordersShown(later) == frozen, "the numbers moved while paused")
+        try session.keys("p")
+        let resumed = session.wait { pane in !pane.contains("PAUSED") && ordersShown(pane) != frozen }
+        #expect(ordersShown(resumed) != frozen, "p again did not jump to now")
+        try session.keys("q")
+        #expect(session.exitStatus() == "0")
+    }
+
     @Test func aResizeStormNeverCrashesIt() throws {
         let broker = try brokerWithOrders()
         let session = try Session(command(broker))
