@@ -45,6 +45,8 @@ extension DashboardView {
         parts.append(StatusField("rejected \(s.rejectedTotal)", priority: 7))
         parts.append(StatusField("dup \(s.duplicates)", priority: 6))
         parts.append(StatusField("late \(s.late)", priority: 4))
+        // The clock and zone go first when narrow: the header shows them too.
+        parts.append(StatusField("\(clockTime(model.now, model)) \(s.window.zoneName)", priority: 0))
         if let notice = model.notice { parts.append(StatusField(notice, priority: 0)) }
         let x = frame.put(glyphs.dot, x: 1, y: y, style: theme.style(dotSlot, bold: true))
         let hint = hints ? "?:help q:quit" : ""
