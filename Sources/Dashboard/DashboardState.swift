@@ -6,7 +6,7 @@ import Transform
 /// Everything the full-screen dashboard shows and remembers: the latest snapshot, the
 /// connection, the clock, the UI's own choices. Changed only by `update` (keys) and `refresh`
 /// (what the ingest thread and the consumer report on each tick), both pure.
-struct DashboardState {
+struct DashboardState: Equatable {
     var snapshot: Snapshot
     /// Wall clock, Unix seconds.
     var now: Int64
@@ -293,7 +293,12 @@ struct DashboardState {
 }
 
 /// Accepted orders per second over the last ten seconds, from successive order counts.
-struct RateMeter {
+struct RateMeter: Equatable {
+    /// The samples change every tick but are never shown; what is shown, the state's
+    /// `ordersPerSecond`, is compared on its own. So two meters always compare equal, and an
+    /// idle screen is not redrawn for them.
+    static func == (_: RateMeter, _: RateMeter) -> Bool { true }
+
     private var samples: [(at: Date, orders: Int64)] = []
 
     mutating func update(orders: Int64, at now: Date) -> Double {

@@ -90,7 +90,7 @@ public final class Consumer: Sendable {
         "enable.partition.eof": "true",
         "auto.offset.reset": "earliest",
         "statistics.interval.ms": "1000",
-        "fetch.wait.max.ms": "100",
+        "fetch.wait.max.ms": "500",
     ]
 
     public let options: Options

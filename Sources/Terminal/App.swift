@@ -28,28 +28,45 @@ public struct App {
     }
 
     /// Runs until `update` says `.quit`, the terminal hangs up, or `stop()` (checked at least
-    /// every 100 ms: a signal, for instance). `tick(state)` is the interval between ticks in
+    /// every 250 ms: a signal, for instance). `tick(state)` is the interval between ticks in
     /// seconds, asked anew each time (a program can change its refresh rate).
-    public func run<State>(
+    /// Idle means idle: with an `Equatable` state, a frame is made only when the state (or the
+    /// size) changed since the last one, not on every tick.
+    public func run<State: Equatable>(
         _ state: inout State,
         tick: (State) -> Double,
         update: (inout State, AppEvent) -> AppCommand,
         view: (State, _ width: Int, _ height: Int) -> Frame,
         stop: () -> Bool = { false }
     ) {
+        run(&state, tick: tick, update: update, view: view, stop: stop, same: ==)
+    }
+
+    public func run<State>(
+        _ state: inout State,
+        tick: (State) -> Double,
+        update: (inout State, AppEvent) -> AppCommand,
+        view: (State, _ width: Int, _ height: Int) -> Frame,
+        stop: () -> Bool = { false },
+        same: ((State, State) -> Bool)? = nil
+    ) {
         var lastTick = Date.distantPast
         var dirty = true
+        var drawn: (state: State, width: Int, height: Int)?
+        var forced = true
         _ = update(&state, .resized(width: screen.width, height: screen.height))
         while !stop() {
             let untilTick = tick(state) - Date().timeIntervalSince(lastTick)
-            let wait = Int32(max(0, min(100, (untilTick * 1000).rounded(.up))))
+            let wait = Int32(max(0, min(250, (untilTick * 1000).rounded(.up))))
             if let key = screen.nextKey(milliseconds: wait) {
                 if key == .hangup { return }
                 let event: AppEvent = key == .resize
                     ? .resized(width: screen.width, height: screen.height) : .key(key)
                 switch update(&state, event) {
                 case .quit: return
-                case .redrawAll: screen.invalidate()
+                case .redrawAll:
+                    screen.invalidate()
+                    forced = true
                 case .none: break
                 }
                 dirty = true
@@ -59,14 +76,23 @@ public struct App {
                 lastTick = now
                 switch update(&state, .tick(now)) {
                 case .quit: return
-                case .redrawAll: screen.invalidate()
+                case .redrawAll:
+                    screen.invalidate()
+                    forced = true
                 case .none: break
                 }
                 dirty = true
             }
             if dirty {
-                screen.draw(view(state, screen.width, screen.height))
                 dirty = false
+                if !forced, let same, let drawn, drawn.width == screen.width, drawn.height == screen.height,
+                    same(drawn.state, state)
+                {
+                    continue  // nothing a frame would show has changed
+                }
+                screen.draw(view(state, screen.width, screen.height))
+                drawn = (state, screen.width, screen.height)
+                forced = false
             }
         }
     }
