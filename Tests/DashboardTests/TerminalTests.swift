@@ -296,6 +296,23 @@ struct TerminalTests {
         #expect(session.exitStatus() == "0")
     }
 
+    @Test func aCLocaleDrawsASCIIAndNoColorHoldsInEveryView() throws {
+        let broker = try brokerWithOrders()
+        let dashboard = productsFolder().appendingPathComponent("dashboard").path
+        let session = try Session(
+            "TERM=xterm-256color LC_ALL=C NO_COLOR=1 \(dashboard) -b \(broker.bootstrapServers) --from beginning --tz UTC --log-file /dev/null")
+        session.wait { $0.contains("Rs.265") }
+        for key in ["1", "2", "3", "4", "t"] {
+            try session.keys(key)
+            usleep(600_000)
+            let pane = session.captureColours()
+            #expect(pane.unicodeScalars.allSatisfy { $0.isASCII }, "view \(key) is not ASCII")
+            #expect(!pane.contains("38;5;") && !pane.contains("38;2;"), "view \(key) has colours under NO_COLOR")
+        }
+        try session.keys("q")
+        #expect(session.exitStatus() == "0")
+    }
+
     @Test func aResizeStormNeverCrashesIt() throws {
         let broker = try brokerWithOrders()
         let session = try Session(command(broker))
