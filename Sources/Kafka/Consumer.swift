@@ -117,6 +117,9 @@ public final class Consumer: Sendable {
         let brokers = config["bootstrap.servers"] ?? "?"
         let count = try client.partitionCount(
             topic: options.topic, timeout: options.timeout, brokers: brokers)
+        // The cluster this read starts on, known before any record is handed over: a cluster
+        // replaced early (before the poll loop's first look) must still count as replaced.
+        let clusterID = client.clusterID(timeout: min(options.timeout, 5))
 
         var progress: [PartitionProgress] = []
         var resolution = StartResolution.asRequested
@@ -148,7 +151,8 @@ public final class Consumer: Sendable {
         guard let queue = rd_kafka_queue_get_consumer(client.handle) else {
             throw KafkaError.clientCreation("librdkafka gave no consumer queue")
         }
-        let loop = PollLoop(client: client, queue: queue, options: options, progress: progress)
+        let loop = PollLoop(
+            client: client, queue: queue, options: options, progress: progress, clusterID: clusterID)
         self.loop = loop
         loop.start()
     }
@@ -348,11 +352,14 @@ private final class PollLoop: Sendable {
         let pointer: OpaquePointer
     }
 
+    private let startClusterID: String?
+
     init(
         client: NativeClient, queue: OpaquePointer, options: Consumer.Options,
-        progress: [Consumer.PartitionProgress]
+        progress: [Consumer.PartitionProgress], clusterID: String?
     ) {
         self.client = client
+        self.startClusterID = clusterID
         self.queue = QueueHandle(pointer: queue)
         self.options = options
         self.state = Mutex(progress)
@@ -396,7 +403,7 @@ private final class PollLoop: Sendable {
         var lastAssignmentCheck = Date.distantPast
         var lastWake = DispatchTime.now().uptimeNanoseconds
         var wakeTarget = 0
-        var cluster = ClusterWatch()
+        var cluster = ClusterWatch(known: startClusterID)
         if wasCaughtUp, options.stopAtStartWatermarks {
             var batch = MessageBatch()
             batch.caughtUp = true
@@ -630,6 +637,10 @@ private struct ClusterWatch {
     var known: String?
     private var lastCheck: UInt64 = 0
 
+    init(known: String?) {
+        self.known = known
+    }
+
     /// The next check waits `seconds` (the new cluster did not answer yet).
     mutating func checkAgain(after seconds: Double) {
         lastCheck = DispatchTime.now().uptimeNanoseconds + UInt64(max(0, seconds - 1) * 1e9)
@@ -640,9 +651,7 @@ private struct ClusterWatch {
         let now = DispatchTime.now().uptimeNanoseconds
         guard now > lastCheck, now - lastCheck > 1_000_000_000 else { return nil }
         lastCheck = now
-        guard let raw = rd_kafka_clusterid(client.handle, 0) else { return nil }
-        let id = String(cString: raw)
-        rd_kafka_mem_free(client.handle, raw)
+        guard let id = client.clusterID(timeout: 0) else { return nil }
         guard let known else {
             self.known = id
             return nil

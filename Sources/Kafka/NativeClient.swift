@@ -228,6 +228,14 @@ final class NativeClient: @unchecked Sendable {
         return (answer.err, answer.metadata)
     }
 
+    /// The id of the cluster answering, waiting up to `timeout` seconds for librdkafka to learn
+    /// it (nil if it did not, or the broker is too old to say).
+    func clusterID(timeout: Double) -> String? {
+        guard let raw = rd_kafka_clusterid(handle, Int32(timeout * 1000)) else { return nil }
+        defer { rd_kafka_mem_free(handle, raw) }
+        return String(cString: raw)
+    }
+
     /// Partition count of `topic`, or an error that says why the cluster did not answer.
     /// Asks for every topic's metadata: naming the topic in the request would let a broker
     /// with auto-creation (the embedded one) create a misspelt topic instead of saying so.
