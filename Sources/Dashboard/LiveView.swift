@@ -37,7 +37,11 @@ struct LiveView {
     /// error closes the screen and is thrown, to be said in one sentence.
     func run(initial: Snapshot, connect: @escaping @Sendable () throws -> Ingest) throws {
         let screen = try Screen(ascii: ascii, noColor: themes.themes.allSatisfy(\.theme.monochrome))
-        defer { screen.close() }
+        Signals.handleSuspendInLoop(true)
+        defer {
+            Signals.handleSuspendInLoop(false)
+            screen.close()
+        }
         let board = Board(snapshot: initial)
         let followToday = self.followToday
         // Snapshots at the screen's pace: one per half refresh at most, and only after a change.
@@ -116,7 +120,8 @@ struct LiveView {
             view: { state, width, height in
                 views[state.themeIndex % views.count].render(state, width: width, height: height)
             },
-            stop: { Signals.pending() != nil })
+            stop: { Signals.pending() != nil },
+            suspend: { Signals.takeSuspend() })
         if let failure { throw failure }
     }
 }

@@ -37,9 +37,10 @@ public struct App {
         tick: (State) -> Double,
         update: (inout State, AppEvent) -> AppCommand,
         view: (State, _ width: Int, _ height: Int) -> Frame,
-        stop: () -> Bool = { false }
+        stop: () -> Bool = { false },
+        suspend: (() -> Bool)? = nil
     ) {
-        run(&state, tick: tick, update: update, view: view, stop: stop, same: ==)
+        run(&state, tick: tick, update: update, view: view, stop: stop, suspend: suspend, same: ==)
     }
 
     public func run<State>(
@@ -48,6 +49,7 @@ public struct App {
         update: (inout State, AppEvent) -> AppCommand,
         view: (State, _ width: Int, _ height: Int) -> Frame,
         stop: () -> Bool = { false },
+        suspend: (() -> Bool)? = nil,
         same: ((State, State) -> Bool)? = nil
     ) {
         var lastTick = Date.distantPast
@@ -56,6 +58,12 @@ public struct App {
         var forced = true
         _ = update(&state, .resized(width: screen.width, height: screen.height))
         while !stop() {
+            // Ctrl-Z: give the terminal back, stop, and on `fg` take it again, whole.
+            if let suspend, suspend() {
+                screen.suspend()
+                forced = true
+                dirty = true
+            }
             let untilTick = tick(state) - Date().timeIntervalSince(lastTick)
             let wait = Int32(max(0, min(250, (untilTick * 1000).rounded(.up))))
             if let key = screen.nextKey(milliseconds: wait) {

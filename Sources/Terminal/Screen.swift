@@ -115,6 +115,19 @@ public final class Screen {
         curs_set(visible ? 1 : 0)
     }
 
+    /// Ctrl-Z: leaves curses mode (the shell gets a normal terminal), stops the process, and
+    /// when it is continued (`fg`) takes the terminal again; the next frame is written whole.
+    public func suspend() {
+        guard open else { return }
+        endwin()
+        TerminalRestore.forget()
+        kill(getpid(), SIGSTOP)
+        // Continued: the modes saved at the start are still the ones to give back at the end.
+        TerminalRestore.rearm()
+        refresh()
+        invalidate()
+    }
+
     /// Forgets what is on screen, so the next frame is written whole (after a resize, or
     /// when something else may have drawn over it).
     public func invalidate() {
@@ -253,6 +266,11 @@ enum TerminalRestore {
 
     static func forget() {
         active = false
+    }
+
+    /// Restores again on the way out (after a suspend), with the modes saved at the start.
+    static func rearm() {
+        active = true
     }
 
     static func installHandlers() {

@@ -118,6 +118,9 @@ public enum Signals {
     private static let received = Atomic<Int32>(0)
     private static let started = Atomic<Bool>(false)
     private static let arrived = DispatchSemaphore(value: 0)
+    /// Ctrl-Z arrived while a full-screen loop handles it (`suspendsInLoop`).
+    private static let suspendRequested = Atomic<Bool>(false)
+    private static let suspendsInLoop = Atomic<Bool>(false)
 
     private static func stopSignals() -> sigset_t {
         var set = sigset_t()
@@ -126,18 +129,52 @@ public enum Signals {
         return set
     }
 
+    /// Ctrl-Z (SIGTSTP) is taken by the signal thread too: a full-screen loop must give the
+    /// terminal back before the process stops, from its own thread (left to ncurses' handler,
+    /// the signal could land on any thread and was sometimes lost).
+    private static func waitedSignals() -> sigset_t {
+        var set = stopSignals()
+        sigaddset(&set, SIGTSTP)
+        return set
+    }
+
+    /// A full-screen program says it handles Ctrl-Z in its loop (`takeSuspend`); others stop
+    /// at once, as without us.
+    public static func handleSuspendInLoop(_ on: Bool) {
+        suspendsInLoop.store(on, ordering: .releasing)
+    }
+
+    /// True once for each Ctrl-Z while `handleSuspendInLoop(true)`.
+    public static func takeSuspend() -> Bool {
+        suspendRequested.exchange(false, ordering: .acquiringAndReleasing)
+    }
+
+    /// Stops the process as Ctrl-Z would (the shell's `fg` continues it), returning then.
+    public static func stopNow() {
+        kill(getpid(), SIGSTOP)
+    }
+
     /// Call first thing in `run()`, before any thread exists, so that every thread (librdkafka's
     /// too) inherits the mask. A closed pipe becomes a write error (EPIPE) instead of a silent
     /// death by SIGPIPE.
     public static func start(grace: Double = 2) {
         guard !started.exchange(true, ordering: .acquiringAndReleasing) else { return }
         signal(SIGPIPE, SIG_IGN)
-        var set = stopSignals()
+        var set = waitedSignals()
         pthread_sigmask(SIG_BLOCK, &set, nil)
         let thread = Thread {
-            var set = stopSignals()
+            var waited = waitedSignals()
             var number: Int32 = 0
-            guard sigwait(&set, &number) == 0 else { return }
+            while true {
+                guard sigwait(&waited, &number) == 0 else { return }
+                guard number == SIGTSTP else { break }
+                if suspendsInLoop.load(ordering: .acquiring) {
+                    suspendRequested.store(true, ordering: .releasing)
+                } else {
+                    stopNow()
+                }
+            }
+            var set = stopSignals()
             received.store(number, ordering: .releasing)
             arrived.signal()
             // Give the program `grace` seconds to wind down; a second signal cuts that short.
