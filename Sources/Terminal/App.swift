@@ -66,23 +66,19 @@ public struct App {
             }
             let untilTick = tick(state) - Date().timeIntervalSince(lastTick)
             let wait = Int32(max(0, min(250, (untilTick * 1000).rounded(.up))))
+            // What happened since the last turn: a key (or a resize), then the clock.
+            var events: [AppEvent] = []
             if let key = screen.nextKey(milliseconds: wait) {
                 if key == .hangup { return }
-                let event: AppEvent = key == .resize
-                    ? .resized(width: screen.width, height: screen.height) : .key(key)
-                switch update(&state, event) {
-                case .quit: return
-                case .redrawAll:
-                    screen.invalidate()
-                    forced = true
-                case .none: break
-                }
-                dirty = true
+                events.append(key == .resize ? .resized(width: screen.width, height: screen.height) : .key(key))
             }
             let now = Date()
             if now.timeIntervalSince(lastTick) >= tick(state) {
                 lastTick = now
-                switch update(&state, .tick(now)) {
+                events.append(.tick(now))
+            }
+            for event in events {
+                switch update(&state, event) {
                 case .quit: return
                 case .redrawAll:
                     screen.invalidate()
