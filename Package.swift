@@ -57,10 +57,18 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]),
+        // The till: the order form (pure state and view), the outbox journal, the sender that
+        // journals every order before Kafka sees it.
+        .target(
+            name: "Till",
+            dependencies: [
+                "Transform", "Kafka", "Terminal", "SafeText",
+                .product(name: "Logging", package: "swift-log"),
+            ]),
         .executableTarget(
             name: "Producer",
             dependencies: [
-                "Transform", "Kafka", "TiffinCLI",
+                "Transform", "Kafka", "TiffinCLI", "Till", "Terminal",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]),
@@ -93,6 +101,9 @@ let package = Package(
         .testTarget(name: "TerminalTests", dependencies: ["Terminal", "SafeText"]),
         .testTarget(name: "SafeTextTests", dependencies: ["SafeText"]),
         .testTarget(
+            name: "TillTests",
+            dependencies: ["Till", "Producer", "Transform", "Kafka", "Terminal", "TestSupport", "TiffinCLI"]),
+        .testTarget(
             name: "KafkaTests",
             dependencies: [
                 "Kafka", "Transform", "TiffinCLI", "TestSupport", "SafeText",
@@ -100,7 +111,7 @@ let package = Package(
             ]),
         .testTarget(
             name: "DashboardTests",
-            dependencies: ["Dashboard", "Transform", "Kafka", "TiffinCLI", "TestSupport", "SafeText"],
+            dependencies: ["Dashboard", "Transform", "Kafka", "Terminal", "TiffinCLI", "TestSupport", "SafeText"],
             // Expected frames, read from the source tree by GoldenViewTests (not bundled).
             exclude: ["Golden"]),
     ],

@@ -12,7 +12,7 @@ struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "Bench",
         abstract: "Tiffin's benchmarks (release build).",
-        subcommands: [ParserBench.self, PipelineBench.self, ConsumeBench.self],
+        subcommands: [ParserBench.self, PipelineBench.self, ConsumeBench.self, ProduceBench.self],
         defaultSubcommand: nil)
 
     static func main() { Runner.main(Self.self) }
@@ -236,5 +236,73 @@ struct ConsumeBench: ParsableCommand {
         }
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
         print("consumed \(count) records, \(bytes) bytes in \(String(format: "%.2f", seconds)) s (\(rate(count, seconds)))")
+    }
+}
+
+/// The till's sending path against kcat's: `producer simulate --count N --rate 0` (outbox on:
+/// every order journaled and fsync'ed in groups of 1,000 before Kafka sees it, delivery marks
+/// written, every delivery awaited) vs `kcat -P` of the same number of keyed records read from a
+/// file, both idempotent with acks=all, each into a fresh topic of the same broker.
+struct ProduceBench: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "produce")
+
+    @Option var orders = 1_000_000
+    @Option var partitions = 64
+    @Option var repeats = 3
+
+    func run() throws {
+        let logger = Logger(label: "bench") { FileLogHandler(label: $0, sink: .standardError, level: .error) }
+        let broker = try EmbeddedBroker(logger: logger)
+        let folder = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        let producer = folder.appendingPathComponent("producer").path
+        let scratch = NSTemporaryDirectory() + "tiffin-bench-\(getpid())"
+        try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: scratch) }
+
+        // kcat's input: the same kind of orders, "key<TAB>value" per line.
+        let input = scratch + "/orders.tsv"
+        do {
+            var generator = OrderGenerator(seed: 4, firstOrderID: 1_795_000_000_000_000)
+            let now = Int64(Date().timeIntervalSince1970)
+            var text = ""
+            text.reserveCapacity(orders * 260)
+            for _ in 0..<orders {
+                let order = generator.next(at: now)
+                text += "\(order.orderID)\t\(order.json)\n"
+            }
+            try text.write(toFile: input, atomically: false, encoding: .utf8)
+        }
+        var kcatTimes: [Double] = []
+        var producerTimes: [Double] = []
+        for run in 0..<repeats {
+            try broker.createTopic("kcat-\(run)", partitions: partitions)
+            try broker.createTopic("till-\(run)", partitions: partitions)
+            kcatTimes.append(try time("/usr/bin/kcat", [
+                "-P", "-b", broker.bootstrapServers, "-t", "kcat-\(run)", "-K", "\t", "-l",
+                "-X", "enable.idempotence=true", "-X", "acks=all", input,
+            ]))
+            producerTimes.append(try time(producer, [
+                "simulate", "-b", broker.bootstrapServers, "-t", "till-\(run)", "--count", "\(orders)", "--rate", "0",
+                "--fault-rate", "0", "--till", "1", "--outbox", scratch + "/outbox-\(run)", "--log-file", "/dev/null",
+            ]))
+        }
+        func med(_ xs: [Double]) -> Double { xs.sorted()[xs.count / 2] }
+        let k = med(kcatTimes), p = med(producerTimes)
+        print("  kcat -P -K -l (idempotent, acks=all)        \(String(format: "%.2f s", k))  \(rate(orders, k))   (reference)")
+        print("  producer simulate --rate 0 (outbox, fsync)  \(String(format: "%.2f s", p))  \(rate(orders, p))   \(String(format: "%.2f", k / p))× kcat")
+        print("  (medians of \(repeats): kcat \(kcatTimes.map { String(format: "%.2f", $0) }), producer \(producerTimes.map { String(format: "%.2f", $0) }))")
+    }
+
+    private func time(_ path: String, _ arguments: [String]) throws -> Double {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: path)
+        p.arguments = arguments
+        p.standardOutput = FileHandle(forWritingAtPath: "/dev/null")
+        p.standardError = FileHandle(forWritingAtPath: "/dev/null")
+        let start = DispatchTime.now().uptimeNanoseconds
+        try p.run()
+        p.waitUntilExit()
+        guard p.terminationStatus == 0 else { throw ValidationError("\(path) exited \(p.terminationStatus)") }
+        return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
     }
 }

@@ -188,13 +188,16 @@ final class NativeClient: @unchecked Sendable {
                 let report = DeliveryReport(
                     id: UInt64(UInt(bitPattern: m._private)),
                     partition: m.partition, offset: m.offset,
-                    error: m.err.isOK ? nil : m.err.text)
+                    error: m.err.isOK ? nil : m.err.text, code: m.err.rawValue)
                 context.outstanding.subtract(1, ordering: .relaxed)
                 if m.err.isOK {
                     context.delivered.add(1, ordering: .relaxed)
                 } else {
                     context.failed.add(1, ordering: .relaxed)
-                    context.logger.error("delivery failed: \(m.err.text)")
+                    // Purged at exit: still in the caller's outbox, not a failure to report.
+                    if m.err != RD_KAFKA_RESP_ERR__PURGE_QUEUE && m.err != RD_KAFKA_RESP_ERR__PURGE_INFLIGHT {
+                        context.logger.error("delivery failed: \(m.err.text)")
+                    }
                 }
                 context.onDelivery?(report)
             }
@@ -275,6 +278,33 @@ public struct DeliveryReport: Sendable, Equatable {
     public var offset: Int64
     /// nil when the message is safely stored on the cluster.
     public var error: String?
+    /// librdkafka's error code (0 when delivered).
+    public var code: Int32 = 0
+
+    public init(id: UInt64, partition: Int32, offset: Int64, error: String?, code: Int32 = 0) {
+        self.id = id
+        self.partition = partition
+        self.offset = offset
+        self.error = error
+        self.code = code
+    }
+
+    /// The cluster refused this record itself (too large, invalid): sending it again can never
+    /// work, unlike a timeout or a broker that is down, after which the record is sent again.
+    public var isRefusal: Bool { error != nil && Self.refusalCodes.contains(code) }
+
+    static let refusalCodes: Set<Int32> = [
+        RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE.rawValue,
+        RD_KAFKA_RESP_ERR_INVALID_RECORD.rawValue,
+        RD_KAFKA_RESP_ERR_RECORD_LIST_TOO_LARGE.rawValue, RD_KAFKA_RESP_ERR_INVALID_MSG.rawValue,
+        RD_KAFKA_RESP_ERR_INVALID_TIMESTAMP.rawValue,
+    ]
+
+    /// Whether an error `send` threw is the record's own fault (see `isRefusal`).
+    public static func isRefusal(_ error: any Error) -> Bool {
+        if case let .broker(code, _) = error as? KafkaError { return refusalCodes.contains(code) }
+        return false
+    }
 }
 
 /// Finds the `state` of every broker librdkafka learned from the cluster in a statistics

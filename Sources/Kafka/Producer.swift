@@ -41,9 +41,10 @@ public final class Producer: Sendable {
     @discardableResult
     public func send(
         topic: String, key: [UInt8]? = nil, value: UnsafeRawBufferPointer,
-        timestamp: Int64? = nil, partition: Int32? = nil, queueFullTimeout: Double = 30
+        timestamp: Int64? = nil, partition: Int32? = nil, queueFullTimeout: Double = 30,
+        id chosen: UInt64? = nil
     ) throws -> UInt64 {
-        let id = nextID.wrappingAdd(1, ordering: .relaxed).oldValue
+        let id = chosen ?? nextID.wrappingAdd(1, ordering: .relaxed).oldValue
         let opaque = UnsafeMutableRawPointer(bitPattern: UInt(id))
         let deadline = Date().addingTimeInterval(queueFullTimeout)
         client.context.outstanding.add(1, ordering: .relaxed)
@@ -75,11 +76,21 @@ public final class Producer: Sendable {
     @discardableResult
     public func send(
         topic: String, key: [UInt8]? = nil, value: [UInt8], timestamp: Int64? = nil,
-        partition: Int32? = nil
+        partition: Int32? = nil, queueFullTimeout: Double = 30, id: UInt64? = nil
     ) throws -> UInt64 {
         try value.withUnsafeBytes {
-            try send(topic: topic, key: key, value: $0, timestamp: timestamp, partition: partition)
+            try send(
+                topic: topic, key: key, value: $0, timestamp: timestamp, partition: partition,
+                queueFullTimeout: queueFullTimeout, id: id)
         }
+    }
+
+    /// Drops every message not yet delivered (queued or in flight) without waiting; each gets
+    /// a delivery report with a purge error. For callers that keep their own copy (the outbox)
+    /// and must exit now.
+    public func purge() {
+        _ = rd_kafka_purge(client.handle, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT)
+        rd_kafka_poll(client.handle, 0)
     }
 
     /// Waits until every queued message is acknowledged or failed.

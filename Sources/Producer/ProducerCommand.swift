@@ -2,158 +2,127 @@ import ArgumentParser
 import Foundation
 import Kafka
 import Logging
+import Till
 import TiffinCLI
 import Transform
 
-/// `producer`: sends orders to the topic — simulated, or replayed from a file of JSON lines.
-/// (The order-entry form arrives with the terminal UI.)
+/// `producer`: the till. The order form for staff (the default), a load simulator, a replay of
+/// JSON lines, and the outbox that keeps every order until Kafka has it.
 @main
 struct ProducerCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "producer",
-        abstract: "Send restaurant orders to Kafka: simulate a busy till, or replay a file.",
+        abstract: "The till: take orders in a form, simulate a busy restaurant, or replay records — none ever lost.",
         discussion: """
-            Every order is sent idempotently (acks=all) with its event time as the record \
-            timestamp; the command waits for every delivery before it exits and reports \
-            failures with exit code 1.
+            Every order is written to the outbox (an fsync'ed journal on disk) before Kafka \
+            sees it, and stays there until Kafka confirms it; every subcommand first sends \
+            what an earlier run left in the outbox. Records are keyed by order id, carry their \
+            event time, and are sent idempotently with acks=all.
 
             Examples:
-              producer -b 127.0.0.1:9092 --simulate --rate 5
-              producer -b 127.0.0.1:9092 --simulate --count 100000 --rate 0 --spread-today
-              producer -b 127.0.0.1:9092 --file orders.jsonl
-            """)
-
-    @OptionGroup(title: "Kafka") var kafka: KafkaOptions
-
-    @Flag(help: "Generate plausible orders.")
-    var simulate = false
-
-    @Option(help: ArgumentHelp("Simulated orders per second (0: as fast as possible).", valueName: "n"))
-    var rate: Double = 2
-
-    @Option(help: ArgumentHelp("Stop after this many simulated orders (default: run until Ctrl-C).", valueName: "n"))
-    var count: Int?
-
-    @Option(help: ArgumentHelp("Share of faulty simulated records, 0 to 1 (duplicates, truncations, …).", valueName: "share"))
-    var faultRate: Double = 0.02
-
-    @Flag(help: "Spread the event times of --count orders over today so far (instead of now).")
-    var spreadToday = false
-
-    @Option(help: ArgumentHelp("Seed for the simulation (same seed, same orders).", valueName: "n"))
-    var seed: UInt64?
-
-    @Option(help: ArgumentHelp("Replay records from a file of JSON lines ('-' for standard input).", valueName: "file"))
-    var file: String?
-
-    @Option(name: .customLong("menu"), help: ArgumentHelp("Restaurant configuration (YAML) for simulated orders.", valueName: "file"))
-    var menuFile: String?
-
-    @OptionGroup(title: "Logging") var log: LogOptions
+              producer -b 127.0.0.1:9092                       # the order form
+              producer simulate -b 127.0.0.1:9092 --rate 5     # a busy till, until Ctrl-C
+              producer simulate -b 127.0.0.1:9092 --count 100000 --rate 0 --spread-today
+              producer send -b 127.0.0.1:9092 --file orders.jsonl
+              producer send -b 127.0.0.1:9092 --json '{"order_id": 1, …}'
+              producer outbox                                  # what waits, since when
+              producer outbox --send -b 127.0.0.1:9092         # deliver it, exit 0 when done
+            """,
+        subcommands: [FormCommand.self, SimulateCommand.self, SendCommand.self, OutboxCommand.self],
+        defaultSubcommand: FormCommand.self)
 
     static func main() { Runner.main(Self.self) }
+}
+
+/// Which till this is and where its outbox lives.
+struct TillOptions: ParsableArguments {
+    @Option(help: ArgumentHelp(
+        "Till number 0…99, part of every order id (default: the host name's trailing digits, else 0).",
+        valueName: "n"))
+    var till: Int?
+
+    @Option(help: ArgumentHelp(
+        "Outbox directory (default: ~/.local/state/tiffin/outbox/till-N).", valueName: "dir"))
+    var outbox: String?
+
+    @Option(help: ArgumentHelp(
+        "Seconds to wait for Kafka: to answer at start, and for deliveries to progress before giving up.",
+        valueName: "seconds"))
+    var timeout: Double = 10
 
     func validate() throws {
-        if simulate == (file != nil) {
-            throw ValidationError("choose one source: --simulate or --file FILE")
+        if let till, !OrderIDs.tills.contains(till) {
+            throw ValidationError("--till \(till): expected a till number from 0 to 99")
         }
-        if rate < 0 { throw ValidationError("--rate \(rate): expected 0 or more orders per second") }
-        if let count, count < 0 { throw ValidationError("--count \(count): expected 0 or more") }
-        if !(0...1).contains(faultRate) { throw ValidationError("--fault-rate \(faultRate): expected 0 to 1") }
-        if spreadToday && count == nil { throw ValidationError("--spread-today needs --count") }
-        if rate == 0 && count == nil && simulate {
-            throw ValidationError("--rate 0 sends as fast as possible; give --count too")
+        guard timeout > 0 && timeout <= 3600 else {
+            throw ValidationError("--timeout \(String(format: "%g", timeout)): expected more than 0 and at most 3600 seconds")
         }
+        if let outbox, outbox.isEmpty { throw ValidationError("--outbox needs a directory") }
     }
 
-    func run() throws {
-        // Delivery can take up to the 60 s flush below: let a Ctrl-C wait for it.
-        Signals.start(grace: 65)
-        let logger = try log.bootstrap(label: "producer", defaultPath: nil)
-        let restaurant = try menuFile.map(RestaurantFile.load) ?? .seed
+    var tillNumber: Int {
+        till ?? OrderIDs.till(fromHostName: ProcessInfo.processInfo.hostName)
+    }
+
+    var directory: String { outbox ?? Outbox.defaultDirectory(till: tillNumber) }
+}
+
+/// The pieces every sending subcommand starts with: the outbox (recovered), a sender, and
+/// what an earlier run left behind handed to Kafka again.
+struct TillSession {
+    let sender: OrderSender
+    let outbox: Outbox
+    let carriedOver: Int
+    let logger: Logger
+
+    init(
+        kafka: KafkaOptions, till: TillOptions, logger: Logger, quiet: Bool = false, resendWait: Double = 30,
+        onUpdate: (@Sendable (OrderSender.Update) -> Void)? = nil
+    ) throws {
         let config = try kafka.makeConfig()
-        let producer = try Producer(config: config, logger: logger)
-        _ = try producer.checkTopic(kafka.topic, timeout: 10)
-
-        var sent = 0
-        if let file {
-            sent = try replay(file, producer)
-        } else {
-            sent = try simulate(producer, restaurant: restaurant, logger: logger)
+        let outbox = try Outbox(directory: till.directory, now: Int64(Date().timeIntervalSince1970))
+        if let damage = outbox.damage {
+            logger.warning("\(damage)")
+            if !quiet { writeStandardError("producer: \(damage)\n") }
         }
-        writeStandardError("producer: waiting for \(producer.outstanding) deliveries…\n")
-        try producer.flush(timeout: 60)
-        writeStandardError("producer: \(producer.deliveredCount) of \(sent) orders delivered to \(kafka.topic)"
-            + (producer.failedCount > 0 ? ", \(producer.failedCount) failed (see the log)" : "") + "\n")
-        if producer.failedCount > 0 { throw ExitCode(1) }
+        self.outbox = outbox
+        self.logger = logger
+        sender = try OrderSender(config: config, topic: kafka.topic, outbox: outbox, logger: logger, onUpdate: onUpdate)
+        carriedOver = outbox.waitingCount
+        if carriedOver > 0 {
+            logger.notice("outbox: \(carriedOver) orders from an earlier run are sent again")
+            if !quiet {
+                writeStandardError("producer: sending the \(carriedOver) orders an earlier run left in the outbox (\(till.directory))\n")
+            }
+            sender.resendPending(wait: resendWait)
+        }
     }
 
-    private func replay(_ path: String, _ producer: Producer) throws -> Int {
-        let handle: FileHandle
-        if path == "-" {
-            handle = .standardInput
-        } else {
-            guard let opened = FileHandle(forReadingAtPath: path) else {
-                throw ValidationError("--file \(path): cannot read it")
-            }
-            handle = opened
+    /// Waits for deliveries (until nothing moves for `idle` seconds), closes, and says how it
+    /// went in one line on standard error. Exit 1 when anything was refused or still waits.
+    func finish(idle: Double, journaled: Int, what: String) throws {
+        let waiting = sender.drain(idle: idle) { Signals.pending() != nil }
+        sender.close()
+        var parts: [String] = []
+        if journaled > 0 || carriedOver == 0 { parts.append("\(journaled) \(what) journaled") }
+        if carriedOver > 0 { parts.append("\(carriedOver) left in the outbox by an earlier run") }
+        var line = "producer: " + parts.joined(separator: " + ") + "; \(sender.delivered) delivered to \(sender.topic)"
+        if sender.refused > 0 {
+            line += "; \(sender.refused) refused by Kafka (see the log; kept in \(outbox.directory)/refused.jsonl)"
         }
-        var sent = 0
-        var pending = Data()
-        func sendLines(final: Bool) throws {
-            while let newline = pending.firstIndex(of: 0x0A) {
-                let line = pending[pending.startIndex..<newline]
-                pending.removeSubrange(pending.startIndex...newline)
-                if !line.isEmpty {
-                    try producer.send(topic: kafka.topic, value: Array(line))
-                    sent += 1
-                }
-            }
-            if final, !pending.isEmpty {
-                try producer.send(topic: kafka.topic, value: Array(pending))
-                pending.removeAll()
-                sent += 1
-            }
+        writeStandardError(line + "\n")
+        if waiting > 0 {
+            writeStandardError(
+                "producer: \(waiting) orders are kept in the outbox (\(outbox.directory)); "
+                    + "run `producer outbox --send` when Kafka is reachable\n")
         }
-        while true {
-            if Signals.pending() != nil { break }
-            let chunk: Data
-            do {
-                chunk = try handle.read(upToCount: 1 << 16) ?? Data()
-            } catch {
-                throw ValidationError("--file \(path): cannot read it (\(error.localizedDescription))")
-            }
-            if chunk.isEmpty { break }
-            pending.append(chunk)
-            try sendLines(final: false)
-        }
-        try sendLines(final: true)
-        return sent
+        if waiting > 0 || sender.refused > 0 { throw ExitCode(1) }
     }
+}
 
-    private func simulate(_ producer: Producer, restaurant: Restaurant, logger: Logger) throws -> Int {
-        var settings = OrderSimulator.Settings()
-        settings.topic = kafka.topic
-        settings.rate = rate
-        settings.faultRate = faultRate
-        settings.restaurant = restaurant
-        if let seed { settings.seed = seed }
-        let simulator = OrderSimulator(producer: producer, settings: settings, logger: logger)
-        let now = Int64(Date().timeIntervalSince1970)
-        if let count, spreadToday || rate == 0 {
-            let from = spreadToday ? DayWindow.containing(now, zone: .current).start : now
-            try simulator.backfill(count: count, from: from, to: max(now, from + 1))
-            return simulator.sent
-        }
-        let started = Date()
-        var next = started
-        while count.map({ simulator.sent < $0 }) ?? true {
-            if Signals.pending() != nil { break }
-            let wait = next.timeIntervalSinceNow
-            if wait > 0 { Thread.sleep(forTimeInterval: min(wait, 0.2)); continue }
-            try simulator.send(at: Int64(Date().timeIntervalSince1970))
-            next = next.addingTimeInterval(1 / rate)
-        }
-        return simulator.sent
+extension Outbox.NewEntry {
+    /// An order as the till journals it: key = order id, record time = event time.
+    init(order id: Int64, record: [UInt8], eventTime seconds: Int64) {
+        self.init(key: Array(String(id).utf8), value: record, timestamp: seconds * 1000, orderID: id)
     }
 }

@@ -4,6 +4,8 @@ public struct OrderGenerator: Sendable {
     public let restaurant: Restaurant
     private var random: SplitMix64
     private var nextID: Int64
+    /// The ids issued last, newest first: a "duplicate resend" repeats one of them.
+    private var recentIDs: [Int64] = []
 
     public init(restaurant: Restaurant = .seed, seed: UInt64 = 42, firstOrderID: Int64 = 1) {
         self.restaurant = restaurant
@@ -11,8 +13,9 @@ public struct OrderGenerator: Sendable {
         nextID = firstOrderID
     }
 
-    /// A valid order at `timestamp` with a fresh order id.
-    public mutating func next(at timestamp: Int64) -> Order {
+    /// A valid order at `timestamp` with a fresh order id (`id`, or the next of the generator's
+    /// own sequence).
+    public mutating func next(at timestamp: Int64, id: Int64? = nil) -> Order {
         let menu = restaurant.menu
         let lineCount = 1 + Int(random.next(below: random.next(below: 2) == 0 ? 2 : 4))
         var chosen: [Int] = []
@@ -30,14 +33,16 @@ public struct OrderGenerator: Sendable {
         let mode = modes[Int(random.next(below: UInt64(modes.count)))]
         let tables = restaurant.tables.isEmpty ? ["T1"] : restaurant.tables
         let order = Order(
-            orderID: nextID,
+            orderID: id ?? nextID,
             tableID: tables[Int(random.next(below: UInt64(tables.count)))],
             customers: 1 + Int64(random.next(below: 6)),
             paymentMode: mode,
             items: lines,
             amount: lines.reduce(0) { $0 + $1.quantity * $1.price },
             timestamp: timestamp)
-        nextID += 1
+        if id == nil { nextID += 1 }
+        recentIDs.insert(order.orderID, at: 0)
+        if recentIDs.count > 6 { recentIDs.removeLast() }
         return order
     }
 
@@ -45,14 +50,24 @@ public struct OrderGenerator: Sendable {
     /// resend, a truncated message, an unknown payment mode, a wrong amount, an off-menu dish.
     /// `faultRate` is the share of faulty records (0…1).
     public mutating func nextRecord(at timestamp: Int64, faultRate: Double) -> [UInt8] {
-        var order = next(at: timestamp)
-        guard random.nextUnit() < faultRate else { return Array(order.json.utf8) }
+        nextRecord(at: timestamp, faultRate: faultRate, id: nil).record
+    }
+
+    /// The same with a fresh id from the caller (a till's `OrderIDs`); also says which order id
+    /// the record carries (a duplicate carries an earlier one), for the record's key.
+    public mutating func nextRecord(at timestamp: Int64, faultRate: Double, id: Int64?) -> (record: [UInt8], orderID: Int64) {
+        var order = next(at: timestamp, id: id)
+        guard random.nextUnit() < faultRate else { return (Array(order.json.utf8), order.orderID) }
         switch random.next(below: 5) {
         case 0:
-            order.orderID = max(1, order.orderID - 1 - Int64(random.next(below: 5)))
+            // A resend of one of the last five orders (the till did not hear back in time).
+            let back = Int(random.next(below: 5)) + 1
+            // (Too early for that: the generator's own ids count back; a caller's ids are not
+            // consecutive, so the order keeps its own.)
+            order.orderID = back < recentIDs.count ? recentIDs[back] : id == nil ? max(1, order.orderID - Int64(back)) : order.orderID
         case 1:
             let text = Array(order.json.utf8)
-            return Array(text[..<(text.count / 2)])
+            return (Array(text[..<(text.count / 2)]), order.orderID)
         case 2:
             order.paymentMode = "CHEQUE"
         case 3:
@@ -61,7 +76,7 @@ public struct OrderGenerator: Sendable {
             order.items.append(Order.Line(name: "Filter Coffee", quantity: 1, price: 30))
             order.amount += 30
         }
-        return Array(order.json.utf8)
+        return (Array(order.json.utf8), order.orderID)
     }
 }
 

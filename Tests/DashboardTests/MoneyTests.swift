@@ -1,5 +1,6 @@
 import Testing
 @testable import Dashboard
+import Terminal
 
 @Test(arguments: [
     (0, "₹0"), (155, "₹155"), (1_000, "₹1,000"), (99_999, "₹99,999"), (1_00_000, "₹1,00,000"),

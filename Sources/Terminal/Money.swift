@@ -1,17 +1,21 @@
 /// Rupee amounts the way an Indian restaurant writes them: `₹5,03,926` (lakh grouping), or
 /// `Rs.5,03,926` with ASCII glyphs, where the terminal cannot show `₹`.
-struct Money {
-    var ascii = false
+public struct Money: Sendable, Equatable {
+    public var ascii = false
 
-    var symbol: String { ascii ? "Rs." : "₹" }
+    public init(ascii: Bool = false) {
+        self.ascii = ascii
+    }
+
+    public var symbol: String { ascii ? "Rs." : "₹" }
 
     /// Whole rupees with Indian digit grouping.
-    func format(_ rupees: Int64) -> String {
+    public func format(_ rupees: Int64) -> String {
         (rupees < 0 ? "-" : "") + symbol + Self.grouped(rupees.magnitude)
     }
 
     /// Short form for axes and tight spaces: ₹950, ₹1.2k, ₹2.02L, ₹1.5Cr.
-    func compact(_ rupees: Int64) -> String {
+    public func compact(_ rupees: Int64) -> String {
         let value = Double(rupees)
         let sign = rupees < 0 ? "-" : ""
         let m = abs(value)
@@ -24,7 +28,7 @@ struct Money {
     }
 
     /// 1234567 → "12,34,567": the last three digits, then groups of two.
-    static func grouped(_ value: UInt64) -> String {
+    public static func grouped(_ value: UInt64) -> String {
         let digits = Array(String(value))
         guard digits.count > 3 else { return String(digits) }
         var head = Array(digits[..<(digits.count - 3)])
@@ -38,7 +42,7 @@ struct Money {
     }
 
     /// Plain counts get the same grouping: 2,005 · 1,20,400.
-    static func count(_ value: Int64) -> String {
+    public static func count(_ value: Int64) -> String {
         (value < 0 ? "-" : "") + grouped(value.magnitude)
     }
 

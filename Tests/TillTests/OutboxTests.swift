@@ -1,0 +1,400 @@
+import Foundation
+import Testing
+@testable import Till
+
+/// The outbox journal on a real disk, one temporary directory per test: what was journaled
+/// and not delivered comes back after a reopen, a damaged tail is set aside and never crashes
+/// recovery, compaction keeps exactly the pending orders, and one producer holds a directory.
+@Suite struct OutboxTests {
+    /// SplitMix64, so that the garbage is the same on every run.
+    struct Random {
+        var state: UInt64
+
+        mutating func next() -> UInt64 {
+            state &+= 0x9E37_79B9_7F4A_7C15
+            var z = state
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return z ^ (z >> 31)
+        }
+
+        mutating func below(_ bound: Int) -> Int {
+            Int(next() % UInt64(bound))
+        }
+
+        mutating func bytes(_ count: Int) -> [UInt8] {
+            (0..<count).map { _ in UInt8(truncatingIfNeeded: next()) }
+        }
+    }
+
+    /// A fresh path under the temporary directory (not created); `removeScratch` deletes it.
+    func scratch() -> String {
+        NSTemporaryDirectory() + "tiffin-outbox-\(UUID().uuidString)"
+    }
+
+    func removeScratch(_ path: String) {
+        try? FileManager.default.removeItem(atPath: path)
+    }
+
+    /// An order record of exactly `size` bytes (at least the id's digits), keyed by its id.
+    func order(_ id: Int64, size: Int = 60) -> Outbox.NewEntry {
+        var value = Array("{\"order_id\":\(id),\"pad\":\"".utf8)
+        value += [UInt8](repeating: 0x78, count: max(0, size - value.count - 2)) + Array("\"}".utf8)
+        return Outbox.NewEntry(
+            key: Array(String(id).utf8), value: value, timestamp: 1_764_000_000_000 + id, orderID: id)
+    }
+
+    func frameSize(_ entry: Outbox.NewEntry) -> Int {
+        8 + 37 + entry.key.count + entry.value.count
+    }
+
+    func readBytes(_ path: String) throws -> [UInt8] {
+        Array(try Data(contentsOf: URL(fileURLWithPath: path)))
+    }
+
+    func writeBytes(_ bytes: [UInt8], _ path: String) throws {
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
+    }
+
+    // MARK: Reopening
+
+    @Test func undeliveredOrdersComeBackAfterAReopen() throws {
+        let dir = scratch()
+        defer { removeScratch(dir) }
+        let anonymous = Outbox.NewEntry(key: [], value: Array("no id".utf8), timestamp: 5, orderID: nil)
+        let news = [order(101), order(205), anonymous]
+        do {
+            let outbox = try Outbox(directory: dir, now: 1_000)
+            let journaled = try outbox.append(news, now: 1_000)
+            #expect(journaled.map(\.seq) == [1, 2, 3])
+            #expect(journaled.allSatisfy { $0.journaledAt == 1_000 })
+            outbox.markDelivered(1, partition: 0, offset: 7)
+            #expect(outbox.waitingCount == 2)
+            outbox.close()
+            outbox.close()  // idempotent
+        }
+        let reopened = try Outbox(directory: dir, now: 2_000)
+        defer { reopened.close() }
+        #expect(reopened.damage == nil)
+        let pending = reopened.pending
+        #expect(pending.map(\.seq) == [2, 3])
+        for (entry, new) in zip(pending, news[1...]) {
+            #expect(entry.key == new.key)
+            #expect(entry.value == new.value)
+            #expect(entry.timestamp == new.timestamp)
+            #expect(entry.orderID == new.orderID)
+            #expect(entry.journaledAt == 1_000)
+        }
+        #expect(reopened.lastOrderID == 205)
+        #expect(reopened.oldestWaiting == 1_000)
+        #expect(try reopened.append([order(300)], now: 2_000).map(\.seq) == [4])
+    }
+
+    @Test func marksInAnyOrderAndUnknownSeqsAreHandled() throws {
+        let dir = scratch()
+        defer { removeScratch(dir) }
+        let outbox = try Outbox(directory: dir, now: 10)
+        defer { outbox.close() }
+        _ = try outbox.append((1...10).map { order($0) }, now: 10)
+        _ = try outbox.append([order(11)], now: 20)
+        for seq: UInt64 in [5, 1, 2, 99, 1, 0] { outbox.markDelivered(seq, partition: 1, offset: 0) }
+        #expect(outbox.pending.map(\.seq) == [3, 4, 6, 7, 8, 9, 10, 11])
+        #expect(outbox.waitingCount == 8)
+        for seq: UInt64 in 3...10 { outbox.markDelivered(seq, partition: 1, offset: 0) }
+        #expect(outbox.oldestWaiting == 20)
+        outbox.markDelivered(11, partition: 1, offset: 0)
+        #expect(outbox.oldestWaiting == nil)
+        #expect(outbox.pending.isEmpty)
+        try outbox.flushMarks()
+    }
+
+    // MARK: Damage
+
+    @Test func aJournalCutInTheLastRecordKeepsTheWholeOnes() throws {
+        let dir = scratch()
+        defer { removeScratch(dir) }
+        let news = [order(1), order(2), order(3, size: 90)]
+        do {
+            let outbox = try Outbox(directory: dir, now: 1)
+            _ = try outbox.append(news, now: 1)
+            outbox.close()
+        }
+        let journal = dir + "/journal"
+        let original = try readBytes(journal)
+        try writeBytes(Array(original[..<(original.count - 5)]), journal)
+
+        do {
+            let reopened = try Outbox(directory: dir, now: 1_764_000_000)
+            let damage = try #require(reopened.damage)
+            #expect(damage.contains("journal.damaged-"))
+            #expect(damage.contains("ended inside a record"))
+            #expect(reopened.pending.map(\.seq) == [1, 2])
+            #expect(reopened.pending.map(\.value) == [news[0].value, news[1].value])
+            let saved = try readBytes(dir + "/journal.damaged-1764000000")
+            let lastStart = original.count - frameSize(news[2])
+            #expect(saved == Array(original[lastStart..<(original.count - 5)]))
+            #expect(try readBytes(journal) == Array(original[..<lastStart]))
+            reopened.close()
+        }
+        let again = try Outbox(directory: dir, now: 1_764_000_100)
+        defer { again.close() }
+        #expect(again.damage == nil)
+        #expect(again.pending.map(\.seq) == [1, 2])
+    }
+
+    @Test func aFlippedByteStopsRecoveryBeforeIt() throws {
+        let dir = scratch()
+        defer { removeScratch(dir) }
+        let news = [order(1), order(2), order(3)]
+        do {
+            let outbox = try Outbox(directory: dir, now: 1)
+            _ = try outbox.append(news, now: 1)
+            outbox.close()
+        }
+        let journal = dir + "/journal"
+        var bytes = try readBytes(journal)
+        let second = frameSize(news[0])
+        bytes[second + 8 + 20] ^= 0x10
+        try writeBytes(bytes, journal)
+
+        let reopened = try Outbox(directory: dir, now: 77)
+        defer { reopened.close() }
+        let damage = try #require(reopened.damage)
+        #expect(damage.contains("checksum"))
+        #expect(damage.contains("byte \(second)"))
+        #expect(reopened.pending.map(\.seq) == [1])
+        #expect(try readBytes(dir + "/journal.damaged-77") == Array(bytes[second...]))
+    }
+
+    @Test func aWellChecksummedRecordOfUnknownKindIsDamage() throws {
+        let dir = scratch()
+        defer { removeScratch(dir) }
+        do {
+            let outbox = try Outbox(directory: dir, now: 1)
+            _ = try outbox.append([order(1)], now: 1)
+            outbox.close()
+        }
+        var tail: [UInt8] = []
+        Outbox.Frame.append(length: 12, to: &tail) { payload in
+            payload.storeBytes(of: UInt8(9), toByteOffset: 0, as: UInt8.self)
+        }
+        let journal = dir + "/journal"
+        try writeBytes(try readBytes(journal) + tail, journal)
+        let reopened = try Outbox(directory: dir, now: 2)
+        #expect(reopened.damage?.contains("unknown record kind 9") == true)
+        #expect(reopened.pending.map(\.seq) == [1])
+        reopened.close()
+
+        // Zeros where the last writes never reached the disk.
+        try writeBytes(try readBytes(journal) + [UInt8](repeating: 0, count: 4096), journal)
+        let zeroed = try Outbox(directory: dir, now: 3)
+        defer { zeroed.close() }
+        #expect(zeroed.damage?.contains("4096 zero bytes") == true)
+        #expect(zeroed.pending.map(\.seq) == [1])
+    }
+
+    @Test func garbageNeverCrashesRecovery() throws {
+        let dir = scratch()
+        defer { removeScratch(dir) }
+        let valid: [UInt8]
+        do {
+            let outbox = try Outbox(directory: dir, now: 1)
+            _ = try outbox.append((1...5).map { order($0, size: 40) }, now: 1)
+            outbox.markDelivered(2, partition: 0, offset: 0)
+            outbox.markRefused(4, reason: "too large")
+            try outbox.flushMarks()
+            outbox.close()
+            valid = try readBytes(dir + "/journal")
+        }
+        var random = Random(state: 0x0DDB_A11)
+        for round in 0..<240 {
+            var bytes: [UInt8]
+            switch round % 4 {
+            case 0:
+                bytes = random.bytes(random.below(600))
+            case 1:
+                bytes = valid
+                for _ in 0..<(1 + random.below(4)) { bytes[random.below(bytes.count)] ^= UInt8(1 + random.below(255)) }
+            case 2:
+                bytes = Array(valid[..<random.below(valid.count)])
+            default:
+                // Frames whose checksums are right and whose contents are random.
+                bytes = Array(valid[..<(random.below(2) == 0 ? 0 : valid.count)])
+                for _ in 0..<(1 + random.below(4)) {
+                    let body = random.bytes(random.below(80))
+                    let kind = UInt8(random.below(6))
+                    Outbox.Frame.append(length: body.count, to: &bytes) { payload in
+                        for (i, byte) in body.enumerated() { payload[i] = byte }
+                        if !body.isEmpty { payload[0] = kind }
+                    }
+                }
+            }
+            try writeBytes(bytes, dir + "/journal")
+            do {
+                let outbox = try Outbox(directory: dir, now: Int64(1_000 + round))
+                #expect(outbox.waitingCount <= 8)
+                _ = outbox.pending
+                _ = try outbox.append([order(9_999)], now: 5, sync: false)
+                outbox.close()
+            } catch {
+                #expect(error is OutboxError)
+            }
+        }
+    }
+
+    // MARK: Compaction
+
+    @Test func compactionKeepsExactlyThePendingOrders() throws {
+        let dir = scratch()
+        defer { removeScratch(dir) }
+        var seqs: [UInt64] = []
+        var values: [UInt64: [UInt8]] = [:]
+        do {
+            let outbox = try Outbox(directory: dir, now: 1)
+            for batch in 0..<40 {
+                let news = (0..<500).map { order(Int64(batch * 500 + $0 + 1), size: 300) }
+                for entry in try outbox.append(news, now: 1, sync: false) {
+                    seqs.append(entry.seq)
+                    values[entry.seq] = entry.value
+                }
+            }
+            #expect(seqs.count == 20_000)
+            let kept = Set(stride(from: 7, to: 20_000, by: 2_000).map { seqs[$0] })
+            for seq in seqs where !kept.contains(seq) {
+                outbox.markDelivered(seq, partition: 2, offset: Int64(seq))
+            }
+            try outbox.flushMarks()
+            let size = try FileManager.default.attributesOfItem(atPath: dir + "/journal")[.size] as? Int
+            #expect((size ?? .max) < 64 * 1024)
+            #expect(outbox.pending.map(\.seq) == kept.sorted())
+            outbox.close()
+        }
+        let reopened = try Outbox(directory: dir, now: 2)
+        defer { reopened.close() }
+        let pending = reopened.pending
+        #expect(pending.map(\.seq) == stride(from: 7, to: 20_000, by: 2_000).map { seqs[$0] })
+        #expect(pending.allSatisfy { values[$0.seq] == $0.value && $0.journaledAt == 1 })
+        #expect(reopened.lastOrderID == 20_000)
+        let more = try reopened.append([order(20_001), order(20_002)], now: 3)
+        #expect(more.allSatisfy { $0.seq > seqs.max()! })
+        #expect(more[1].seq == more[0].seq + 1)
+    }
+
+    // MARK: Locking
+
+    @Test func oneProducerPerDirectory() throws {
+        let dir = scratch()
+        defer { removeScratch(dir) }
+        let first = try Outbox(directory: dir, now: 1)
+        let error = #expect(throws: OutboxError.self) {
+            _ = try Outbox(directory: dir, now: 1)
+        }
+        #expect(error?.description.contains("in use") == true)
+        #expect(error?.description.contains("pid \(getpid())") == true)
+        first.close()
+        let second = try Outbox(directory: dir, now: 1)
+        second.close()
+    }
+
+    // MARK: Refused
+
+    @Test func aRefusedRecordIsKeptAsAJSONLine() throws {
+        let dir = scratch()
+        defer { removeScratch(dir) }
+        let text = "{\"order_id\":7,\"note\":\"tab\there \"quoted\" back\\slash\nline \u{1} ₹\"}"
+        let refused = Outbox.NewEntry(key: Array("7".utf8), value: Array(text.utf8), timestamp: 9, orderID: 7)
+        let outbox = try Outbox(directory: dir, now: 1)
+        _ = try outbox.append([refused, order(8)], now: 1)
+        outbox.markRefused(1, reason: "Broker: Message size too large")
+        #expect(outbox.pending.map(\.seq) == [2])
+        try outbox.flushMarks()
+
+        let lines = try String(contentsOfFile: dir + "/refused.jsonl", encoding: .utf8)
+            .split(separator: "\n", omittingEmptySubsequences: true)
+        #expect(lines.count == 1)
+        let line = Data(try #require(lines.first).utf8)
+        let object = try #require(try JSONSerialization.jsonObject(with: line) as? [String: Any])
+        #expect(object["reason"] as? String == "Broker: Message size too large")
+        #expect(object["value"] as? String == text)
+        struct Line: Decodable {
+            var seq: UInt64
+            var order_id: Int64?
+        }
+        let decoded = try JSONDecoder().decode(Line.self, from: line)
+        #expect(decoded.seq == 1)
+        #expect(decoded.order_id == 7)
+
+        let summary = try Outbox.inspect(directory: dir)
+        #expect(summary.refused == 1)
+        #expect(summary.waiting == 1)
+        outbox.close()
+        let reopened = try Outbox(directory: dir, now: 2)
+        defer { reopened.close() }
+        #expect(reopened.pending.map(\.seq) == [2])
+    }
+
+    // MARK: Inspect
+
+    @Test func inspectReadsWithoutTheLock() throws {
+        let dir = scratch()
+        defer { removeScratch(dir) }
+        #expect(
+            try Outbox.inspect(directory: dir + "/missing")
+                == Outbox.Summary(waiting: 0, oldest: nil, refused: 0, damage: nil))
+
+        let outbox = try Outbox(directory: dir, now: 1)
+        _ = try outbox.append([order(1)], now: 1_000)
+        _ = try outbox.append([order(2), order(3)], now: 1_005)
+        outbox.markDelivered(1, partition: 0, offset: 0)
+        try outbox.flushMarks()
+        #expect(
+            try Outbox.inspect(directory: dir)
+                == Outbox.Summary(waiting: 2, oldest: 1_005, refused: 0, damage: nil))
+        outbox.close()
+
+        // A damaged tail is reported, and left for the producer to repair.
+        let journal = dir + "/journal"
+        let damaged = try readBytes(journal) + [1, 2, 3]
+        try writeBytes(damaged, journal)
+        let summary = try Outbox.inspect(directory: dir)
+        #expect(summary.waiting == 2)
+        #expect(summary.damage != nil)
+        #expect(try readBytes(journal) == damaged)
+    }
+
+    // MARK: Errors and defaults
+
+    @Test func aDirectoryUnderAFileIsAnErrorNamingThePath() throws {
+        let file = scratch()
+        defer { removeScratch(file) }
+        #expect(FileManager.default.createFile(atPath: file, contents: Data("x".utf8)))
+        let error = #expect(throws: OutboxError.self) {
+            _ = try Outbox(directory: file + "/outbox", now: 1)
+        }
+        #expect(error?.description.contains(file + "/outbox") == true)
+        #expect(error?.description.contains(String(cString: strerror(ENOTDIR))) == true)
+    }
+
+    @Test func theDefaultDirectoryIsPerTill() {
+        let path = Outbox.defaultDirectory(till: 3)
+        #expect(path.hasSuffix("/tiffin/outbox/till-3"))
+        #expect(path.hasPrefix("/"))
+    }
+
+    @Test func crc32MatchesZlib() {
+        func crc(_ bytes: [UInt8]) -> UInt32 { bytes.withUnsafeBytes { Outbox.crc32($0) } }
+        #expect(crc(Array("123456789".utf8)) == 0xCBF4_3926)
+        #expect(crc([]) == 0)
+        // Bit by bit, against the eight-table version, across every tail length.
+        var random = Random(state: 42)
+        for length in 0..<64 {
+            let bytes = random.bytes(length)
+            var c: UInt32 = 0xFFFF_FFFF
+            for byte in bytes {
+                c ^= UInt32(byte)
+                for _ in 0..<8 { c = c & 1 != 0 ? (c >> 1) ^ 0xEDB8_8320 : c >> 1 }
+            }
+            #expect(crc(bytes) == ~c)
+        }
+    }
+}
