@@ -296,7 +296,7 @@ public struct DeliveryReport: Sendable, Equatable {
     static let refusalCodes: Set<Int32> = [
         RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE.rawValue,
         RD_KAFKA_RESP_ERR_INVALID_RECORD.rawValue,
-        RD_KAFKA_RESP_ERR_RECORD_LIST_TOO_LARGE.rawValue, RD_KAFKA_RESP_ERR_INVALID_MSG.rawValue,
+        RD_KAFKA_RESP_ERR_RECORD_LIST_TOO_LARGE.rawValue,
         RD_KAFKA_RESP_ERR_INVALID_TIMESTAMP.rawValue,
     ]
 

@@ -51,9 +51,7 @@ struct FormCommand: ParsableCommand {
         let logger = try log.bootstrap(label: "producer", defaultPath: LogOptions.defaultFile(for: "producer"))
         let restaurant = try menuFile.map(RestaurantFile.load) ?? .seed
         let updates = Mutex<[OrderSender.Update]>([])
-        // A long backlog must not hold the form: what librdkafka's queue cannot take now goes out
-        // from the outbox a moment later.
-        let session = try TillSession(kafka: kafka, till: tillOptions, logger: logger, quiet: true, resendWait: 0) { update in
+        let session = try TillSession(kafka: kafka, till: tillOptions, logger: logger, quiet: true) { update in
             updates.withLock { $0.append(update) }
         }
         let sender = session.sender
@@ -118,7 +116,7 @@ struct FormCommand: ParsableCommand {
                         // Journaled and fsync'ed before Kafka sees it and before the form says
                         // "queued"; never waits for Kafka (a full queue leaves it in the outbox).
                         try sender.submit(
-                            [Outbox.NewEntry(order: id, record: Array(order.json.utf8), eventTime: now)],
+                            [Outbox.NewEntry(order: id, record: order.jsonBytes, eventTime: now)],
                             now: now, sync: true, wait: 0)
                         sent += 1
                         _ = state.update(.queued(orderID: id))

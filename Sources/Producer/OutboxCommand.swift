@@ -52,10 +52,9 @@ struct OutboxCommand: ParsableCommand {
         let logger = try log.bootstrap(label: "producer", defaultPath: nil)
         let session = try TillSession(kafka: kafka, till: tillOptions, logger: logger, quiet: true)
         let reachable = try session.sender.checkCluster(timeout: tillOptions.timeout)
-        if !reachable {
-            writeStandardError("producer: Kafka at \(kafka.brokers ?? "?") does not answer\n")
-        }
-        try session.finish(idle: reachable ? tillOptions.timeout : 1, journaled: 0, what: "new orders")
+        try session.finish(
+            idle: reachable ? tillOptions.timeout : 1, journaled: 0, what: "orders",
+            unreachable: reachable ? nil : "Kafka at \(kafka.brokers ?? "?") did not answer within \(String(format: "%g", tillOptions.timeout)) s")
     }
 
     static func ago(_ seconds: Double) -> String {

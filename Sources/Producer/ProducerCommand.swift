@@ -76,10 +76,11 @@ struct TillSession {
     let logger: Logger
 
     init(
-        kafka: KafkaOptions, till: TillOptions, logger: Logger, quiet: Bool = false, resendWait: Double = 30,
+        kafka: KafkaOptions, till: TillOptions, logger: Logger, quiet: Bool = false,
         onUpdate: (@Sendable (OrderSender.Update) -> Void)? = nil
     ) throws {
         let config = try kafka.makeConfig()
+        try TillLock.acquire(till.tillNumber)
         let outbox = try Outbox(directory: till.directory, now: Int64(Date().timeIntervalSince1970))
         if let damage = outbox.damage {
             logger.warning("\(damage)")
@@ -94,28 +95,38 @@ struct TillSession {
             if !quiet {
                 writeStandardError("producer: sending the \(carriedOver) orders an earlier run left in the outbox (\(till.directory))\n")
             }
-            sender.resendPending(wait: resendWait)
+            // Whatever librdkafka's queue cannot take now goes from the outbox a moment later
+            // (a long backlog must not hold the form, or a start against a dead cluster).
+            sender.resendPending(wait: 0)
         }
     }
 
     /// Waits for deliveries (until nothing moves for `idle` seconds), closes, and says how it
-    /// went in one line on standard error. Exit 1 when anything was refused or still waits.
-    func finish(idle: Double, journaled: Int, what: String) throws {
+    /// went in one line on standard error: sent, delivered, refused, and what waits in the
+    /// outbox. Exit 1 when anything was refused or still waits. `unreachable`: Kafka never
+    /// answered, and that one sentence is all there is to say.
+    func finish(idle: Double, journaled: Int, what: String, unreachable: String? = nil) throws {
         let waiting = sender.drain(idle: idle) { Signals.pending() != nil }
         sender.close()
-        var parts: [String] = []
-        if journaled > 0 || carriedOver == 0 { parts.append("\(journaled) \(what) journaled") }
-        if carriedOver > 0 { parts.append("\(carriedOver) left in the outbox by an earlier run") }
-        var line = "producer: " + parts.joined(separator: " + ") + "; \(sender.delivered) delivered to \(sender.topic)"
+        let kept = "\(waiting) \(waiting == 1 ? String(what.dropLast()) : what) \(waiting == 1 ? "is" : "are") kept in the outbox (\(outbox.directory)); "
+            + "run `producer outbox --send` when Kafka is reachable"
+        if let unreachable, sender.delivered == 0, sender.refused == 0, waiting > 0 {
+            writeStandardError("producer: \(unreachable): \(kept)\n")
+            throw ExitCode(1)
+        }
+        var line: String
+        if journaled == 0 && carriedOver > 0 {
+            line = "producer: sent the \(carriedOver) \(what) an earlier run left in the outbox"
+        } else {
+            line = "producer: sent \(journaled) \(what)"
+            if carriedOver > 0 { line += " (and \(carriedOver) an earlier run left in the outbox)" }
+        }
+        line += "; \(sender.delivered) delivered to \(sender.topic)"
         if sender.refused > 0 {
-            line += "; \(sender.refused) refused by Kafka (see the log; kept in \(outbox.directory)/refused.jsonl)"
+            line += ", \(sender.refused) refused by Kafka (see the log; kept in \(outbox.directory)/refused.jsonl)"
         }
+        if waiting > 0 { line += "; \(kept)" }
         writeStandardError(line + "\n")
-        if waiting > 0 {
-            writeStandardError(
-                "producer: \(waiting) orders are kept in the outbox (\(outbox.directory)); "
-                    + "run `producer outbox --send` when Kafka is reachable\n")
-        }
         if waiting > 0 || sender.refused > 0 { throw ExitCode(1) }
     }
 }

@@ -70,9 +70,6 @@ struct SendCommand: ParsableCommand {
             writeStandardError("producer: \(place): Kafka refused the record (\(reason)); the rest is still sent\n")
         }
         let reachable = try session.sender.checkCluster(timeout: tillOptions.timeout)
-        if !reachable {
-            writeStandardError("producer: Kafka at \(kafka.brokers ?? "?") does not answer; records are kept in the outbox until it does\n")
-        }
         var journaled = 0
         var batch: [(line: Int, entry: Outbox.NewEntry)] = []
         func flush() throws {
@@ -84,7 +81,7 @@ struct SendCommand: ParsableCommand {
             lines.bySeq.withLock { map in
                 for (journaledEntry, item) in zip(entries, batch) { map[journaledEntry.seq] = item.line }
             }
-            session.sender.handOver(entries, wait: 30)
+            session.sender.handOver(entries, wait: reachable ? 30 : 0)
             journaled += batch.count
             batch.removeAll(keepingCapacity: true)
         }
@@ -97,7 +94,10 @@ struct SendCommand: ParsableCommand {
             let now = Int64(Date().timeIntervalSince1970)
             batch.append((line, Outbox.NewEntry(
                 key: fields.orderID.map { Array(String($0).utf8) } ?? [],
-                value: bytes, timestamp: (fields.timestamp ?? now) * 1000, orderID: fields.orderID)))
+                value: bytes, timestamp: (fields.timestamp ?? now) * 1000,
+                // Not this till's id (it may be anything): kept out of the outbox's last id,
+                // which the form and `simulate` resume from.
+                orderID: nil)))
             if batch.count >= 1000 { try flush() }
         }
 
@@ -134,7 +134,9 @@ struct SendCommand: ParsableCommand {
             }
         }
         try flush()
-        try session.finish(idle: reachable ? tillOptions.timeout : 1, journaled: journaled, what: "records")
+        try session.finish(
+            idle: reachable ? tillOptions.timeout : 1, journaled: journaled, what: "records",
+            unreachable: reachable ? nil : "Kafka at \(kafka.brokers ?? "?") did not answer within \(String(format: "%g", tillOptions.timeout)) s")
     }
 }
 

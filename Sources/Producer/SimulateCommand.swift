@@ -66,9 +66,6 @@ struct SimulateCommand: ParsableCommand {
         let restaurant = try menuFile.map(RestaurantFile.load) ?? .seed
         let session = try TillSession(kafka: kafka, till: tillOptions, logger: logger)
         let reachable = try session.sender.checkCluster(timeout: tillOptions.timeout)
-        if !reachable {
-            writeStandardError("producer: Kafka at \(kafka.brokers ?? "?") does not answer; orders are kept in the outbox until it does\n")
-        }
 
         let now = Int64(Date().timeIntervalSince1970)
         var ids = OrderIDs(till: tillOptions.tillNumber, resuming: session.outbox.lastOrderID)
@@ -86,7 +83,7 @@ struct SimulateCommand: ParsableCommand {
                 let (record, orderID) = generator.nextRecord(at: t, faultRate: faultRate, id: ids.next(now: clock))
                 return Outbox.NewEntry(order: orderID, record: record, eventTime: t)
             }
-            try session.sender.submit(entries, now: clock, sync: true, wait: 30)
+            try session.sender.submit(entries, now: clock, sync: true, wait: reachable ? 30 : 0)
             journaled += entries.count
         }
 
@@ -112,6 +109,8 @@ struct SimulateCommand: ParsableCommand {
                 }
             }
         }
-        try session.finish(idle: reachable ? tillOptions.timeout : 1, journaled: journaled, what: "orders")
+        try session.finish(
+            idle: reachable ? tillOptions.timeout : 1, journaled: journaled, what: "orders",
+            unreachable: reachable ? nil : "Kafka at \(kafka.brokers ?? "?") did not answer within \(String(format: "%g", tillOptions.timeout)) s")
     }
 }

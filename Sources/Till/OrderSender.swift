@@ -21,12 +21,22 @@ public final class OrderSender: Sendable {
     private let producer: Producer
     private let logger: Logger
     private let books = Mutex(Books())
+    /// Held while entries are handed to librdkafka, and while reported deliveries go to the
+    /// outbox: so a resend's picture of what is in flight is exact (no order sent twice by us).
+    private let handing = Mutex<Int>(0)
     private let maintenance: Mutex<Worker?> = Mutex(nil)
     private let onUpdate: (@Sendable (Update) -> Void)?
 
     /// Handed to librdkafka and not yet reported, and what must be handed over again.
     private struct Books {
         var inFlight: [UInt64: Int64?] = [:]
+        /// Reported delivered, not yet marked in the outbox: the report thread only moves an
+        /// entry from `inFlight` to here (it must never wait for an append's fsync); the
+        /// maintenance turn gives them to the outbox in one go.
+        var deliveries: [Outbox.Delivery] = []
+        /// Refusals reported for a record: a batch can fail as a whole because of one record,
+        /// so a record is refused for good only on its third.
+        var refusals: [UInt64: Int] = [:]
         var needsResend = false
         var lastResend = Date.distantPast
         var delivered = 0
@@ -91,22 +101,30 @@ public final class OrderSender: Sendable {
     }
 
     /// Hands what the outbox holds (from an earlier run, or left behind by an outage) to Kafka
-    /// again. Returns how many were handed over.
+    /// again: every pending entry not in flight and not reported delivered. Returns how many
+    /// were handed over.
     @discardableResult
     public func resendPending(wait: Double = 0) -> Int {
-        let inFlight = books.withLock { books -> Set<UInt64> in
-            books.needsResend = false
-            books.lastResend = Date()
-            return Set(books.inFlight.keys)
+        handing.withLock { _ in
+            settleDeliveriesLocked()
+            let pending = outbox.pending
+            let busy = books.withLock { books -> Set<UInt64> in
+                books.needsResend = false
+                books.lastResend = Date()
+                return Set(books.inFlight.keys).union(books.deliveries.map(\.seq))
+            }
+            return handOverLocked(pending.filter { !busy.contains($0.seq) }, wait: wait)
         }
-        let waiting = outbox.pending.filter { !inFlight.contains($0.seq) }
-        return handOver(waiting, wait: wait)
     }
 
     /// Hands journaled entries to Kafka (for callers that journal with `outbox.append`
     /// themselves, to note something about each entry first). Returns how many were handed over.
     @discardableResult
     public func handOver(_ entries: [Outbox.Entry], wait: Double) -> Int {
+        handing.withLock { _ in handOverLocked(entries, wait: wait) }
+    }
+
+    private func handOverLocked(_ entries: [Outbox.Entry], wait: Double) -> Int {
         var handed = 0
         for entry in entries {
             books.withLock { $0.inFlight[entry.seq] = entry.orderID }
@@ -118,11 +136,12 @@ public final class OrderSender: Sendable {
             } catch {
                 books.withLock { _ = $0.inFlight.removeValue(forKey: entry.seq) }
                 if DeliveryReport.isRefusal(error) {
+                    // librdkafka's own check (larger than message.max.bytes): this record alone.
                     refuse(entry.seq, orderID: entry.orderID, reason: "\(error)")
                     continue
                 }
                 // Queue full (or the client is closing): the rest stays in the outbox and is
-                // handed over by the next maintenance turn.
+                // handed over by a later maintenance turn.
                 books.withLock { $0.needsResend = true }
                 logger.debug("outbox: \(entries.count - handed) orders wait for room in the producer queue (\(error))")
                 break
@@ -133,21 +152,36 @@ public final class OrderSender: Sendable {
     }
 
     private func settle(_ report: DeliveryReport) {
-        let orderID = books.withLock { books -> Int64?? in
-            let known = books.inFlight.removeValue(forKey: report.id)
-            if report.error == nil || report.isRefusal { books.lastProgress = Date() }
-            if report.error == nil { books.delivered += 1 }
-            return known
-        }
-        guard let orderID else { return }  // not ours (or already settled)
-        if report.error == nil {
-            outbox.markDelivered(report.id, partition: report.partition, offset: report.offset)
-            onUpdate?(.delivered(seq: report.id, orderID: orderID, partition: report.partition, offset: report.offset))
-        } else if report.isRefusal {
-            refuse(report.id, orderID: orderID, reason: report.error ?? "refused")
-        } else {
+        enum Outcome { case delivered, refused, again }
+        let (known, outcome) = books.withLock { books -> (Int64??, Outcome) in
+            guard let known = books.inFlight.removeValue(forKey: report.id) else { return (nil, .again) }
+            if report.error == nil {
+                books.delivered += 1
+                books.lastProgress = Date()
+                books.deliveries.append(Outbox.Delivery(seq: report.id, partition: report.partition, offset: report.offset))
+                books.refusals[report.id] = nil
+                return (known, .delivered)
+            }
+            books.needsResend = true
+            if report.isRefusal {
+                let count = (books.refusals[report.id] ?? 0) + 1
+                books.refusals[report.id] = count
+                if count >= 3 {
+                    books.refusals[report.id] = nil
+                    return (known, .refused)
+                }
+            }
             // Timed out, purged, broker gone: it stays in the outbox and goes again.
-            books.withLock { $0.needsResend = true }
+            return (known, .again)
+        }
+        guard let orderID = known else { return }  // not ours (or already settled)
+        switch outcome {
+        case .delivered:
+            onUpdate?(.delivered(seq: report.id, orderID: orderID, partition: report.partition, offset: report.offset))
+        case .refused:
+            refuse(report.id, orderID: orderID, reason: report.error ?? "refused")
+        case .again:
+            break
         }
     }
 
@@ -164,6 +198,7 @@ public final class OrderSender: Sendable {
     /// Every 200 ms: write the delivery marks (and compact), and hand over again what a failure
     /// left behind, at most once a second.
     private func maintain() {
+        handing.withLock { _ in settleDeliveriesLocked() }
         do {
             try outbox.flushMarks()
         } catch {
@@ -173,22 +208,37 @@ public final class OrderSender: Sendable {
         if due { resendPending() }
     }
 
+    /// Gives the reported deliveries to the outbox (with `handing` held).
+    private func settleDeliveriesLocked() {
+        let batch = books.withLock { books in
+            defer { books.deliveries.removeAll(keepingCapacity: true) }
+            return books.deliveries
+        }
+        if !batch.isEmpty { outbox.markDelivered(batch) }
+    }
+
     public var delivered: Int { books.withLock { $0.delivered } }
     public var refused: Int { books.withLock { $0.refused } }
     public var handedOver: Int { books.withLock { $0.handedOver } }
     public var inFlight: Int { books.withLock { $0.inFlight.count } }
-    public var waiting: Int { outbox.waitingCount }
+    /// Orders in the outbox not yet delivered (nor refused). (A batch on its way from the
+    /// books to the outbox may be counted twice for a moment — waiting a little longer — but
+    /// never not at all.)
+    public var waiting: Int {
+        books.withLock { books in max(0, outbox.waitingCount - books.deliveries.count) }
+    }
     public var health: ClientHealth { producer.health }
 
     /// Waits until the outbox is empty (every order delivered or refused), or until nothing
     /// was settled for `idle` seconds, or `stop()`. Returns how many still wait.
     public func drain(idle: Double, stop: () -> Bool = { false }) -> Int {
         books.withLock { $0.lastProgress = Date() }
-        while outbox.waitingCount > 0, !stop() {
+        while waiting > 0, !stop() {
             let quiet = Date().timeIntervalSince(books.withLock { $0.lastProgress })
             if quiet >= idle { break }
             usleep(20_000)
         }
+        handing.withLock { _ in settleDeliveriesLocked() }
         return outbox.waitingCount
     }
 
@@ -212,6 +262,7 @@ public final class OrderSender: Sendable {
         worker.stop()
         worker.join()
         producer.purge()
+        handing.withLock { _ in settleDeliveriesLocked() }
         do {
             try outbox.flushMarks()
         } catch {

@@ -30,7 +30,8 @@ public struct OutboxError: Error, CustomStringConvertible, Equatable {
 /// payload. A payload is a kind byte and a u64 LE sequence number, then: (1) an order;
 /// (2) a delivery mark; (3) a refusal mark; (4) a checkpoint, the first frame of a compacted
 /// journal. A checksum per frame is what lets recovery tell a record cut short by a crash (or
-/// garbled by the disk) from a good one, and keep everything before it.
+/// garbled by the disk) from a good one: a damaged tail is cut off, and past damage in the
+/// middle recovery resynchronises on the next good frame, so only the records hit are lost.
 public final class Outbox: Sendable {
     /// One order in the journal.
     public struct Entry: Sendable, Equatable {
@@ -83,7 +84,7 @@ public final class Outbox: Sendable {
         public var oldest: Int64?
         /// Refused entries still recorded (lines in DIR/refused.jsonl).
         public var refused: Int
-        /// A sentence if the tail is damaged (not repaired by inspect).
+        /// A sentence if the journal is damaged (not repaired by inspect).
         public var damage: String?
 
         public init(waiting: Int, oldest: Int64?, refused: Int, damage: String?) {
@@ -95,15 +96,16 @@ public final class Outbox: Sendable {
     }
 
     public let directory: String
-    /// Set by recovery when the journal's tail was damaged: one sentence naming where, why it
-    /// probably happened, how many waiting orders were kept and where the damaged bytes were
-    /// saved. nil when clean.
+    /// Set by recovery when the journal was damaged (a torn tail, or damage in the middle):
+    /// one sentence naming where, why it probably happened, how many waiting orders were kept
+    /// and where the damaged bytes were saved. nil when clean.
     public let damage: String?
     private let state: Mutex<State>
 
     /// Opens (creating DIR and parents with mode 0700 if missing) and locks DIR, recovers the
-    /// journal (keeping everything before a damaged tail, saving the tail aside) and compacts
-    /// it if settled entries outweigh pending ones.
+    /// journal (every whole frame is kept; damaged bytes are saved aside, then a damaged tail
+    /// is cut off, and damage in the middle is dropped by rewriting the journal from what was
+    /// recovered) and compacts it if settled entries outweigh pending ones.
     public init(directory: String, now: Int64) throws {
         let directory = Outbox.trimmed(directory)
         var opened = try Outbox.open(directory: directory, now: now)
@@ -158,10 +160,32 @@ public final class Outbox: Sendable {
     /// written on the next append, on `flushMarks`, or when more than 64 KiB of them wait.
     /// Unknown or already settled seq: ignored.
     public func markDelivered(_ seq: UInt64, partition: Int32, offset: Int64) {
+        markDelivered([Delivery(seq: seq, partition: partition, offset: offset)])
+    }
+
+    /// Where Kafka stored a journaled entry.
+    public struct Delivery: Sendable, Equatable {
+        public var seq: UInt64
+        public var partition: Int32
+        public var offset: Int64
+
+        public init(seq: UInt64, partition: Int32, offset: Int64) {
+            self.seq = seq
+            self.partition = partition
+            self.offset = offset
+        }
+    }
+
+    /// Many delivery reports under one lock (a sender collects them between its turns, so the
+    /// thread that serves reports never waits for an append's fsync).
+    public func markDelivered(_ deliveries: [Delivery]) {
         state.withLock { state in
-            guard !state.isClosed, let entry = state.entries.removeValue(forKey: seq) else { return }
-            state.settled(entry)
-            Frame.appendDelivered(seq: seq, partition: partition, offset: offset, to: &state.marks)
+            guard !state.isClosed else { return }
+            for delivery in deliveries {
+                guard let entry = state.entries.removeValue(forKey: delivery.seq) else { continue }
+                state.settled(entry)
+                Frame.appendDelivered(seq: delivery.seq, partition: delivery.partition, offset: delivery.offset, to: &state.marks)
+            }
             state.writeMarksIfMany()
         }
     }
@@ -217,15 +241,7 @@ public final class Outbox: Sendable {
             throw OutboxError.system("cannot read the refused orders \(paths.refused)", error.code)
         }
         let scan = Scan(journal)
-        var damage: String?
-        if let problem = scan.problem {
-            let waiting = scan.entries.count
-            let kept = waiting == 0 ? "no order before it is waiting" : waiting == 1
-                ? "the 1 waiting order before it is safe" : "the \(waiting) waiting orders before it are safe"
-            let count = journal.count - scan.goodLength
-            damage = "the outbox journal \(paths.journal) \(problem.sentence(at: scan.goodLength, tail: journal[scan.goodLength...])): "
-                + "\(kept); the \(count) damaged byte\(count == 1 ? "" : "s") will be set aside when the producer next opens it"
-        }
+        let damage = damageSentence(scan, bytes: journal, journal: paths.journal, saved: nil)
         let oldest = scan.order.first.flatMap { scan.entries[$0]?.journaledAt }
         return Summary(waiting: scan.entries.count, oldest: oldest, refused: refusedLines, damage: damage)
     }
@@ -273,9 +289,20 @@ extension Outbox {
             throw OutboxError("the outbox directory is an empty path; give one with --outbox DIR")
         }
         let paths = Paths(directory: directory)
-        let made = makeDirectories(directory)
+        var created: [String] = []
+        let made = makeDirectories(directory, created: &created)
         guard made == 0 else {
             throw OutboxError.system("cannot create the outbox directory \(directory)", made)
+        }
+        // A new directory's entry is in its parent: without fsync'ing each parent, a power cut
+        // after the first order could lose the whole outbox (DIR itself is fsync'ed with the
+        // journal's first synced write).
+        for path in created {
+            let parent = parentDirectory(path)
+            let code = syncDirectory(parent)
+            guard code == 0 else {
+                throw OutboxError.system("cannot create the outbox directory \(directory): cannot sync \(parent)", code)
+            }
         }
         var info = stat()
         guard stat(directory, &info) == 0 else {
@@ -329,40 +356,113 @@ extension Outbox {
 
         let scan = Scan(bytes)
         var damage: String?
-        if let problem = scan.problem {
-            let saved = try saveDamaged(bytes[scan.goodLength...], paths: paths, now: now)
-            guard truncate(journalFD, to: scan.goodLength) == 0, syncFile(journalFD) == 0 else {
-                throw OutboxError.system("cannot cut the damaged end off the outbox journal \(paths.journal)", errno)
+        if !scan.damage.isEmpty {
+            // Every damaged stretch, one after another in one file, before anything is cut.
+            let saved = try saveDamaged(scan.damage.map { bytes[$0.start..<$0.end] }, paths: paths, now: now)
+            if scan.tail != nil {
+                guard truncate(journalFD, to: scan.goodLength) == 0, syncFile(journalFD) == 0 else {
+                    throw OutboxError.system("cannot cut the damaged end off the outbox journal \(paths.journal)", errno)
+                }
             }
-            let waiting = scan.entries.count
-            let kept = waiting == 0 ? "no order before it was waiting" : waiting == 1
-                ? "the 1 waiting order before it is kept" : "the \(waiting) waiting orders before it are kept"
-            let count = bytes.count - scan.goodLength
-            damage = "the outbox journal \(paths.journal) \(problem.sentence(at: scan.goodLength, tail: bytes[scan.goodLength...])): "
-                + "\(kept); the \(count) damaged byte\(count == 1 ? " is" : "s are") saved in \(saved)"
+            damage = damageSentence(scan, bytes: bytes, journal: paths.journal, saved: saved)
         }
 
-        let state = State(
+        var state = State(
             paths: paths, journalFD: journalFD, lockFD: lockFD, journalSize: scan.goodLength,
             nextSeq: scan.nextSeq, lastOrderID: scan.lastOrderID, entries: scan.entries,
             order: scan.order, pendingBytes: scan.pendingBytes, settledBytes: scan.settledBytes)
         handedOver = true
+        if !scan.middle.isEmpty {
+            // Damage with whole frames after it: the journal is rewritten from what was
+            // recovered (checkpoint + pending orders), so the damaged bytes leave it. If that
+            // fails (a full disk) the till still starts: the journal keeps whole frames at its
+            // end, the next start resynchronises past the same damage and tries again.
+            do {
+                try state.compact()
+            } catch {
+                state.deferred = error
+                // compact() closes the descriptor only once the new journal is renamed in.
+                if state.journalFD >= 0 {
+                    damage = (damage ?? "")
+                        + "; the journal could not be rewritten without them (\(error)), so they stay in it until the next start"
+                }
+            }
+        }
         return (state, damage)
     }
 
-    /// `mkdir -p` with mode 0700: the journal holds every order's contents.
-    private static func makeDirectories(_ path: String) -> Int32 {
-        if mkdir(path, 0o700) == 0 { return 0 }
+    /// One sentence for damage found by `Scan`: where, the likely cause, what is kept, and
+    /// where the damaged bytes went (`saved`), or, for `inspect` (nil), that they will be set
+    /// aside. nil when the journal is clean.
+    static func damageSentence(_ scan: Scan, bytes: [UInt8], journal: String, saved: String?) -> String? {
+        guard let first = scan.damage.first else { return nil }
+        let waiting = scan.entries.count
+        if scan.middle.isEmpty {
+            // Only a torn tail: everything before it is whole.
+            let count = bytes.count - scan.goodLength
+            let kept: String
+            if saved != nil {
+                kept = waiting == 0 ? "no order before it was waiting" : waiting == 1
+                    ? "the 1 waiting order before it is kept" : "the \(waiting) waiting orders before it are kept"
+            } else {
+                kept = waiting == 0 ? "no order before it is waiting" : waiting == 1
+                    ? "the 1 waiting order before it is safe" : "the \(waiting) waiting orders before it are safe"
+            }
+            let sentence = "the outbox journal \(journal) \(first.problem.sentence(at: scan.goodLength, tail: bytes[scan.goodLength...])): \(kept); "
+            if let saved {
+                return sentence + "the \(count) damaged byte\(count == 1 ? " is" : "s are") saved in \(saved)"
+            }
+            return sentence + "the \(count) damaged byte\(count == 1 ? "" : "s") will be set aside when the producer next opens it"
+        }
+        let total = scan.damagedBytes
+        let others = scan.damage.count - 1
+        var more = ""
+        if others > 0 {
+            more = " (and \(others) more place\(others == 1 ? "" : "s")\(scan.tail != nil ? ", the last at its end" : ""))"
+        }
+        let kept: String
+        if saved != nil {
+            kept = waiting == 0 ? "no order around them was waiting" : waiting == 1
+                ? "the 1 waiting order around them is kept" : "the \(waiting) waiting orders around them are kept"
+        } else {
+            kept = waiting == 0 ? "no order around them is waiting" : waiting == 1
+                ? "the 1 waiting order around them is safe" : "the \(waiting) waiting orders around them are safe"
+        }
+        let sentence = "the outbox journal \(journal) \(saved != nil ? "had" : "has") \(total) damaged byte\(total == 1 ? "" : "s") "
+            + "at byte \(first.start)\(more) (a disk error? \(first.problem.what)): \(kept); "
+        if let saved {
+            return sentence + "the damaged bytes are saved in \(saved)\(others > 0 ? ", one stretch after another" : "")"
+        }
+        return sentence + "the damaged bytes will be set aside when the producer next opens it"
+    }
+
+    /// `mkdir -p` with mode 0700: the journal holds every order's contents. Appends each
+    /// directory it made to `created`, outermost first. 0, or the errno.
+    private static func makeDirectories(_ path: String, created: inout [String]) -> Int32 {
+        if mkdir(path, 0o700) == 0 {
+            created.append(path)
+            return 0
+        }
         let code = errno
         if code == EEXIST { return 0 }
         guard code == ENOENT, let slash = path.lastIndex(of: "/") else { return code }
         let parent = String(path[..<slash])
         if !parent.isEmpty {
-            let made = makeDirectories(parent)
+            let made = makeDirectories(parent, created: &created)
             if made != 0 { return made }
         }
-        if mkdir(path, 0o700) == 0 || errno == EEXIST { return 0 }
-        return errno
+        if mkdir(path, 0o700) == 0 {
+            created.append(path)
+            return 0
+        }
+        return errno == EEXIST ? 0 : errno
+    }
+
+    /// The directory holding `path`'s entry: "a/b" → "a", "/a" → "/", "a" → ".".
+    static func parentDirectory(_ path: String) -> String {
+        guard let slash = path.lastIndex(of: "/") else { return "." }
+        let parent = String(path[..<slash])
+        return parent.isEmpty ? "/" : parent
     }
 
     private static func readPid(_ fd: Int32) -> Int32? {
@@ -373,9 +473,10 @@ extension Outbox {
         return Int32(text)
     }
 
-    /// Copies the damaged tail to DIR/journal.damaged-<now> (or -<now>-2 …) before the journal
-    /// is cut: what looks like garbage may be the one order someone needs to find.
-    private static func saveDamaged(_ tail: ArraySlice<UInt8>, paths: Paths, now: Int64) throws -> String {
+    /// Copies the damaged stretches, one after another, to DIR/journal.damaged-<now> (or
+    /// -<now>-2 …) before the journal is cut or rewritten: what looks like garbage may be the
+    /// one order someone needs to find.
+    private static func saveDamaged(_ stretches: [ArraySlice<UInt8>], paths: Paths, now: Int64) throws -> String {
         var attempt = 1
         while true {
             let path = paths.journal + ".damaged-\(now)" + (attempt == 1 ? "" : "-\(attempt)")
@@ -386,15 +487,18 @@ extension Outbox {
                     attempt += 1
                     continue
                 }
-                throw OutboxError.system("cannot save the damaged end of the outbox journal to \(path)", code)
+                throw OutboxError.system("cannot save the damaged part of the outbox journal to \(path)", code)
             }
-            var code = tail.withUnsafeBytes { writeFully(fd, $0) }
+            var code: Int32 = 0
+            for stretch in stretches where code == 0 {
+                code = stretch.withUnsafeBytes { writeFully(fd, $0) }
+            }
             if code == 0 { code = syncFile(fd) }
             Glibc.close(fd)
             if code == 0 { code = syncDirectory(paths.directory) }
             guard code == 0 else {
                 unlink(path)
-                throw OutboxError.system("cannot save the damaged end of the outbox journal to \(path)", code)
+                throw OutboxError.system("cannot save the damaged part of the outbox journal to \(path)", code)
             }
             return path
         }
@@ -764,6 +868,8 @@ extension Outbox {
         static let orderFixed = 37
         static let deliveredPayload = 21
         static let checkpointPayload = 17
+        /// Kind, seq and at most 64 KiB of reason.
+        static let refusedLargest = 9 + 64 * 1024
         /// The largest payload a u32 length can describe, less the fixed part.
         static let largest = Int(UInt32.max) - orderFixed
         private static let zeros = [UInt8](repeating: 0, count: 4096)
@@ -822,7 +928,7 @@ extension Outbox {
         }
 
         static func appendRefused(seq: UInt64, reason: String, to buffer: inout [UInt8]) {
-            let text = Array(reason.utf8.prefix(64 * 1024))
+            let text = Array(reason.utf8.prefix(refusedLargest - 9))
             append(length: 9 + text.count, to: &buffer) { p in
                 p.storeBytes(of: Kind.refused.rawValue, toByteOffset: 0, as: UInt8.self)
                 p.storeBytes(of: seq.littleEndian, toByteOffset: 1, as: UInt64.self)
@@ -839,13 +945,14 @@ extension Outbox {
         }
     }
 
-    /// Why reading stopped before the end of the journal.
+    /// Why a stretch of the journal could not be read.
     enum Problem: Equatable {
         /// The length runs past the end of the file: the write was cut short.
         case incomplete
         case checksum
         case unreadable(String)
 
+        /// For a damaged tail (no whole frame after it).
         func sentence(at offset: Int, tail: ArraySlice<UInt8>) -> String {
             if tail.allSatisfy({ $0 == 0 }) {
                 return "ends in \(tail.count) zero bytes from byte \(offset) (the system stopped before the last writes reached the disk)"
@@ -859,13 +966,67 @@ extension Outbox {
                 return "has a record it cannot read at byte \(offset) (\(why))"
             }
         }
+
+        /// What the first damaged record looked like, for damage with whole frames after it.
+        var what: String {
+            switch self {
+            case .incomplete: return "a record whose length runs past the end of the file"
+            case .checksum: return "a record whose checksum does not match"
+            case .unreadable(let why): return why
+            }
+        }
     }
 
-    /// The journal read from the start: every whole, checksummed, well-formed frame up to the
-    /// first that is not, and what they add up to. Never traps on file contents.
+    /// Why a frame whose checksum matches cannot be a record this code wrote. An enum, not a
+    /// String, so that the resynchronisation search can reject candidates without allocating.
+    enum Flaw: Equatable {
+        case tooShort(Int)
+        case shortOrder(Int)
+        case keyPastEnd
+        case delivery(Int)
+        case refusal(Int)
+        case checkpoint(Int)
+        case unknownKind(UInt8)
+
+        var why: String {
+            switch self {
+            case .tooShort(let length): return "a record of \(length) bytes, too short for its kind and sequence number"
+            case .shortOrder(let length): return "an order record of \(length) bytes, too short"
+            case .keyPastEnd: return "an order record whose key runs past its end"
+            case .delivery(let length): return "a delivery record of \(length) bytes instead of \(Frame.deliveredPayload)"
+            case .refusal(let length): return "a refusal record of \(length) bytes, longer than any written"
+            case .checkpoint(let length): return "a checkpoint record of \(length) bytes instead of \(Frame.checkpointPayload)"
+            case .unknownKind(let kind): return "unknown record kind \(kind)"
+            }
+        }
+    }
+
+    /// The journal read from the start: every whole, checksummed, well-formed frame, and what
+    /// they add up to. After a frame that is not, reading resynchronises on the next offset
+    /// where one starts, so that damage in the middle (a flipped bit, a bad sector) loses only
+    /// the records it hit; the stretches skipped are listed in `damage`. Never traps on file
+    /// contents.
     struct Scan {
-        var goodLength = 0
-        var problem: Problem?
+        /// A stretch of the journal holding no whole, checksummed, well-formed frame: from a
+        /// frame that is not, to the next one that is (or to the end of the file).
+        struct Damage: Equatable {
+            var start: Int
+            var end: Int
+            /// What was wrong with the frame at `start`.
+            var problem: Problem
+            var count: Int { end - start }
+        }
+
+        /// The longest frame resynchronisation accepts (an order is a few hundred bytes): with
+        /// the size of what remains, it bounds the checksum work spent on each candidate.
+        static let resyncLargest = 64 << 20
+        /// Header, kind and sequence number: no frame is shorter.
+        static let smallestFrame = 8 + 9
+
+        /// Bytes read.
+        var size = 0
+        /// Damaged stretches in file order, separated by whole frames.
+        var damage: [Damage] = []
         var entries: [UInt64: Entry] = [:]
         /// Pending seqs, ascending.
         var order: [UInt64] = []
@@ -874,94 +1035,45 @@ extension Outbox {
         var pendingBytes = 0
         var settledBytes = 0
 
+        private var highestSeq: UInt64 = 0
+        private var checkpointNext: UInt64 = 0
+        private var listed: [UInt64] = []
+        private var ascending = true
+
+        /// The damaged stretch at the end with no whole frame after it (a torn write), if any.
+        var tail: Damage? {
+            guard let last = damage.last, last.end == size else { return nil }
+            return last
+        }
+
+        /// Damaged stretches with whole frames after them.
+        var middle: [Damage] {
+            damage.filter { $0.end < size }
+        }
+
+        /// Where the whole frames end: the start of a damaged tail, else the end of the file.
+        var goodLength: Int {
+            tail?.start ?? size
+        }
+
+        var damagedBytes: Int {
+            damage.reduce(0) { $0 + $1.count }
+        }
+
         init(_ bytes: [UInt8]) {
-            var highestSeq: UInt64 = 0
-            var checkpointNext: UInt64 = 0
-            var listed: [UInt64] = []
-            var ascending = true
+            size = bytes.count
             bytes.withUnsafeBytes { all in
-                let count = all.count
                 var at = 0
-                while at < count {
-                    guard count - at >= 8 else {
-                        problem = .incomplete
-                        break
+                while at < all.count {
+                    switch Scan.read(all, at: at) {
+                    case .frame(let length):
+                        apply(UnsafeRawBufferPointer(rebasing: all[(at + 8)..<(at + 8 + length)]))
+                        at += 8 + length
+                    case .bad(let problem):
+                        let next = Scan.resync(all, from: at + 1)
+                        damage.append(Damage(start: at, end: next, problem: problem))
+                        at = next
                     }
-                    let length = Int(UInt32(littleEndian: all.loadUnaligned(fromByteOffset: at, as: UInt32.self)))
-                    let crc = UInt32(littleEndian: all.loadUnaligned(fromByteOffset: at + 4, as: UInt32.self))
-                    guard length <= count - at - 8 else {
-                        problem = .incomplete
-                        break
-                    }
-                    let payload = UnsafeRawBufferPointer(rebasing: all[(at + 8)..<(at + 8 + length)])
-                    guard Outbox.crc32(payload) == crc else {
-                        problem = .checksum
-                        break
-                    }
-                    guard length >= 9 else {
-                        problem = .unreadable("a record of \(length) bytes, too short for its kind and sequence number")
-                        break
-                    }
-                    let kindByte = payload[0]
-                    let seq = UInt64(littleEndian: payload.loadUnaligned(fromByteOffset: 1, as: UInt64.self))
-                    let frameSize = 8 + length
-                    switch Kind(rawValue: kindByte) {
-                    case .order:
-                        guard length >= Frame.orderFixed else {
-                            problem = .unreadable("an order record of \(length) bytes, too short")
-                            break
-                        }
-                        let keyCount = Int(UInt32(littleEndian: payload.loadUnaligned(fromByteOffset: 33, as: UInt32.self)))
-                        guard keyCount <= length - Frame.orderFixed else {
-                            problem = .unreadable("an order record whose key runs past its end")
-                            break
-                        }
-                        let id = Int64(littleEndian: payload.loadUnaligned(fromByteOffset: 17, as: Int64.self))
-                        let entry = Entry(
-                            seq: seq,
-                            key: Array(payload[Frame.orderFixed..<(Frame.orderFixed + keyCount)]),
-                            value: Array(payload[(Frame.orderFixed + keyCount)...]),
-                            timestamp: Int64(littleEndian: payload.loadUnaligned(fromByteOffset: 9, as: Int64.self)),
-                            orderID: id == Int64.min ? nil : id,
-                            journaledAt: Int64(littleEndian: payload.loadUnaligned(fromByteOffset: 25, as: Int64.self)))
-                        if let earlier = entries.updateValue(entry, forKey: seq) {
-                            // Never written by this code; if it happens, the later one wins.
-                            let size = Frame.orderSize(key: earlier.key.count, value: earlier.value.count)
-                            pendingBytes -= size
-                            settledBytes += size
-                        } else {
-                            if let last = listed.last, last >= seq { ascending = false }
-                            listed.append(seq)
-                        }
-                        pendingBytes += frameSize
-                        highestSeq = max(highestSeq, seq)
-                        if let id = entry.orderID, id > (lastOrderID ?? Int64.min) { lastOrderID = id }
-                    case .delivered, .refused:
-                        if kindByte == Kind.delivered.rawValue, length != Frame.deliveredPayload {
-                            problem = .unreadable("a delivery record of \(length) bytes instead of \(Frame.deliveredPayload)")
-                            break
-                        }
-                        if let settled = entries.removeValue(forKey: seq) {
-                            let size = Frame.orderSize(key: settled.key.count, value: settled.value.count)
-                            pendingBytes -= size
-                            settledBytes += size
-                        }
-                        settledBytes += frameSize
-                        highestSeq = max(highestSeq, seq)
-                    case .checkpoint:
-                        guard length == Frame.checkpointPayload else {
-                            problem = .unreadable("a checkpoint record of \(length) bytes instead of \(Frame.checkpointPayload)")
-                            break
-                        }
-                        checkpointNext = max(checkpointNext, seq)
-                        let id = Int64(littleEndian: payload.loadUnaligned(fromByteOffset: 9, as: Int64.self))
-                        if id != Int64.min, id > (lastOrderID ?? Int64.min) { lastOrderID = id }
-                    case nil:
-                        problem = .unreadable("unknown record kind \(kindByte)")
-                    }
-                    if problem != nil { break }
-                    at += frameSize
-                    goodLength = at
                 }
             }
             order = listed.filter { entries[$0] != nil }
@@ -969,6 +1081,114 @@ extension Outbox {
             // The checkpoint's seq is the next one to use; a seq seen is used.
             let afterHighest = highestSeq == UInt64.max ? highestSeq : highestSeq + 1
             nextSeq = max(1, afterHighest, checkpointNext)
+        }
+
+        enum Read {
+            /// A whole, checksummed, well-formed frame of this payload length.
+            case frame(Int)
+            case bad(Problem)
+        }
+
+        /// The frame at `at`, checked in the order that names the likeliest cause: cut short,
+        /// then checksum, then contents.
+        static func read(_ all: UnsafeRawBufferPointer, at: Int) -> Read {
+            let room = all.count - at
+            guard room >= 8 else { return .bad(.incomplete) }
+            let length = Int(UInt32(littleEndian: all.loadUnaligned(fromByteOffset: at, as: UInt32.self)))
+            guard length <= room - 8 else { return .bad(.incomplete) }
+            let crc = UInt32(littleEndian: all.loadUnaligned(fromByteOffset: at + 4, as: UInt32.self))
+            let payload = UnsafeRawBufferPointer(rebasing: all[(at + 8)..<(at + 8 + length)])
+            guard Outbox.crc32(payload) == crc else { return .bad(.checksum) }
+            if let flaw = flaw(payload) { return .bad(.unreadable(flaw.why)) }
+            return .frame(length)
+        }
+
+        /// The first offset from `start` where a whole, checksummed, well-formed frame begins,
+        /// or the end of the file. Byte by byte, but each candidate is dropped as soon as its
+        /// length or contents cannot be right, before any checksum work: on garbage almost
+        /// every length is larger than what remains, so the search stays linear.
+        static func resync(_ all: UnsafeRawBufferPointer, from start: Int) -> Int {
+            let count = all.count
+            var at = start
+            while count - at >= smallestFrame {
+                let length = Int(UInt32(littleEndian: all.loadUnaligned(fromByteOffset: at, as: UInt32.self)))
+                if length >= 9, length <= count - at - 8, length <= resyncLargest {
+                    let payload = UnsafeRawBufferPointer(rebasing: all[(at + 8)..<(at + 8 + length)])
+                    if flaw(payload) == nil,
+                        Outbox.crc32(payload) == UInt32(littleEndian: all.loadUnaligned(fromByteOffset: at + 4, as: UInt32.self))
+                    {
+                        return at
+                    }
+                }
+                at += 1
+            }
+            return count
+        }
+
+        /// nil if the payload is a record this code could have written. O(1).
+        static func flaw(_ payload: UnsafeRawBufferPointer) -> Flaw? {
+            let length = payload.count
+            guard length >= 9 else { return .tooShort(length) }
+            switch Kind(rawValue: payload[0]) {
+            case .order:
+                guard length >= Frame.orderFixed else { return .shortOrder(length) }
+                let keyCount = Int(UInt32(littleEndian: payload.loadUnaligned(fromByteOffset: 33, as: UInt32.self)))
+                guard keyCount <= length - Frame.orderFixed else { return .keyPastEnd }
+            case .delivered:
+                guard length == Frame.deliveredPayload else { return .delivery(length) }
+            case .refused:
+                guard length <= Frame.refusedLargest else { return .refusal(length) }
+            case .checkpoint:
+                guard length == Frame.checkpointPayload else { return .checkpoint(length) }
+            case nil:
+                return .unknownKind(payload[0])
+            }
+            return nil
+        }
+
+        /// Adds one frame's effect; `read` has checked it.
+        private mutating func apply(_ payload: UnsafeRawBufferPointer) {
+            let length = payload.count
+            let frameSize = 8 + length
+            let seq = UInt64(littleEndian: payload.loadUnaligned(fromByteOffset: 1, as: UInt64.self))
+            switch Kind(rawValue: payload[0]) {
+            case .order:
+                let keyCount = Int(UInt32(littleEndian: payload.loadUnaligned(fromByteOffset: 33, as: UInt32.self)))
+                let id = Int64(littleEndian: payload.loadUnaligned(fromByteOffset: 17, as: Int64.self))
+                let entry = Entry(
+                    seq: seq,
+                    key: Array(payload[Frame.orderFixed..<(Frame.orderFixed + keyCount)]),
+                    value: Array(payload[(Frame.orderFixed + keyCount)...]),
+                    timestamp: Int64(littleEndian: payload.loadUnaligned(fromByteOffset: 9, as: Int64.self)),
+                    orderID: id == Int64.min ? nil : id,
+                    journaledAt: Int64(littleEndian: payload.loadUnaligned(fromByteOffset: 25, as: Int64.self)))
+                if let earlier = entries.updateValue(entry, forKey: seq) {
+                    // Never written by this code; if it happens, the later one wins.
+                    let size = Frame.orderSize(key: earlier.key.count, value: earlier.value.count)
+                    pendingBytes -= size
+                    settledBytes += size
+                } else {
+                    if let last = listed.last, last >= seq { ascending = false }
+                    listed.append(seq)
+                }
+                pendingBytes += frameSize
+                highestSeq = max(highestSeq, seq)
+                if let id = entry.orderID, id > (lastOrderID ?? Int64.min) { lastOrderID = id }
+            case .delivered, .refused:
+                if let settled = entries.removeValue(forKey: seq) {
+                    let size = Frame.orderSize(key: settled.key.count, value: settled.value.count)
+                    pendingBytes -= size
+                    settledBytes += size
+                }
+                settledBytes += frameSize
+                highestSeq = max(highestSeq, seq)
+            case .checkpoint:
+                checkpointNext = max(checkpointNext, seq)
+                let id = Int64(littleEndian: payload.loadUnaligned(fromByteOffset: 9, as: Int64.self))
+                if id != Int64.min, id > (lastOrderID ?? Int64.min) { lastOrderID = id }
+            case nil:
+                break
+            }
         }
     }
 }

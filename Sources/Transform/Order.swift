@@ -37,8 +37,11 @@ public struct Order: Sendable, Hashable {
     }
 
     /// The order as the till sends it (SEMANTICS.md §1), keys in the original producer's order.
-    public var json: String {
-        var out = JSONWriter()
+    public var json: String { String(decoding: jsonBytes, as: UTF8.self) }
+
+    /// The same as UTF-8 bytes, the form Kafka takes.
+    public var jsonBytes: [UInt8] {
+        var out = JSONWriter(capacity: 128 + 64 * items.count)
         out.beginObject()
         out.key("order_id"); out.integer(orderID)
         out.key("table_id"); out.string(tableID)
@@ -57,7 +60,7 @@ public struct Order: Sendable, Hashable {
         out.key("amount"); out.integer(amount)
         out.key("timestamp"); out.integer(timestamp)
         out.endObject()
-        return out.text
+        return out.bytes
     }
 }
 

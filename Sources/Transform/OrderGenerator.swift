@@ -57,7 +57,7 @@ public struct OrderGenerator: Sendable {
     /// the record carries (a duplicate carries an earlier one), for the record's key.
     public mutating func nextRecord(at timestamp: Int64, faultRate: Double, id: Int64?) -> (record: [UInt8], orderID: Int64) {
         var order = next(at: timestamp, id: id)
-        guard random.nextUnit() < faultRate else { return (Array(order.json.utf8), order.orderID) }
+        guard random.nextUnit() < faultRate else { return (order.jsonBytes, order.orderID) }
         switch random.next(below: 5) {
         case 0:
             // A resend of one of the last five orders (the till did not hear back in time).
@@ -66,7 +66,7 @@ public struct OrderGenerator: Sendable {
             // consecutive, so the order keeps its own.)
             order.orderID = back < recentIDs.count ? recentIDs[back] : id == nil ? max(1, order.orderID - Int64(back)) : order.orderID
         case 1:
-            let text = Array(order.json.utf8)
+            let text = order.jsonBytes
             return (Array(text[..<(text.count / 2)]), order.orderID)
         case 2:
             order.paymentMode = "CHEQUE"
@@ -76,7 +76,7 @@ public struct OrderGenerator: Sendable {
             order.items.append(Order.Line(name: "Filter Coffee", quantity: 1, price: 30))
             order.amount += 30
         }
-        return (Array(order.json.utf8), order.orderID)
+        return (order.jsonBytes, order.orderID)
     }
 }
 

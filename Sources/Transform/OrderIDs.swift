@@ -8,7 +8,8 @@
 /// second (S runs ahead of the clock until the rate drops), and a clock that steps back is
 /// ignored the same way: S never goes below the last id's second, so ids only grow.
 /// A restart resumes after the last id the till journaled (`resuming`), so it never repeats
-/// one even within the same second; two processes never share a till number (the outbox lock).
+/// one even within the same second; two processes on a machine never share a till number
+/// (`TillLock`), and tills on different machines are told apart by `--till`.
 /// S × 10^6 stays below 2^53 until the year 2255.
 public struct OrderIDs: Sendable, Equatable {
     public static let tills = 0...99
@@ -22,24 +23,29 @@ public struct OrderIDs: Sendable, Equatable {
     public private(set) var last: Int64?
 
     /// `till` must be within `tills`; `resuming` is the last id this till issued before.
+    /// An id that is not this scheme's for this till (beyond 2^53 − 1, another till's) is not
+    /// resumed from: it could only push the ids out of range.
     public init(till: Int, resuming last: Int64? = nil) {
         precondition(Self.tills.contains(till), "till numbers are 0…99")
         self.till = till
-        self.last = last
+        if let last, last > 0, last <= Self.maximum, Self.parts(of: last).till == till {
+            self.last = last
+        } else {
+            self.last = nil
+        }
     }
 
     /// The next id at `now` (Unix seconds).
     public mutating func next(now: Int64) -> Int64 {
         var second = max(0, now)
         var sequence: Int64 = 0
-        if let last, last >= 0 {
+        if let last {
             let lastSecond = last / Self.secondScale
-            let lastTill = Int((last % Self.secondScale) / Self.tillScale)
             let lastSequence = last % Self.tillScale
-            if lastSecond > second || (lastSecond == second && lastTill == till) {
+            if lastSecond >= second {
                 // Same second (or a clock behind the last id): continue after it.
                 second = lastSecond
-                sequence = lastTill == till ? lastSequence + 1 : 0
+                sequence = lastSequence + 1
                 if sequence >= Self.perSecond {
                     second += 1
                     sequence = 0

@@ -3,8 +3,9 @@ import Testing
 @testable import Till
 
 /// The outbox journal on a real disk, one temporary directory per test: what was journaled
-/// and not delivered comes back after a reopen, a damaged tail is set aside and never crashes
-/// recovery, compaction keeps exactly the pending orders, and one producer holds a directory.
+/// and not delivered comes back after a reopen, a damaged tail is set aside, damage in the
+/// middle loses only the records it hit, nothing crashes recovery, compaction keeps exactly
+/// the pending orders, and one producer holds a directory.
 @Suite struct OutboxTests {
     /// SplitMix64, so that the garbage is the same on every run.
     struct Random {
@@ -142,7 +143,7 @@ import Testing
         #expect(again.pending.map(\.seq) == [1, 2])
     }
 
-    @Test func aFlippedByteStopsRecoveryBeforeIt() throws {
+    @Test func aFlippedByteLosesOnlyTheRecordItHit() throws {
         let dir = scratch()
         defer { removeScratch(dir) }
         let news = [order(1), order(2), order(3)]
@@ -162,8 +163,150 @@ import Testing
         let damage = try #require(reopened.damage)
         #expect(damage.contains("checksum"))
         #expect(damage.contains("byte \(second)"))
-        #expect(reopened.pending.map(\.seq) == [1])
-        #expect(try readBytes(dir + "/journal.damaged-77") == Array(bytes[second...]))
+        #expect(damage.contains("the 2 waiting orders around them are kept"))
+        #expect(reopened.pending.map(\.seq) == [1, 3])
+        #expect(try readBytes(dir + "/journal.damaged-77") == Array(bytes[second..<(second + frameSize(news[1]))]))
+    }
+
+    @Test func damageInTheMiddleKeepsEveryOrderAroundIt() throws {
+        let dir = scratch()
+        defer { removeScratch(dir) }
+        // The damaged order has the highest id: the survivors' highest is what can be known.
+        let news = [order(11), order(52), order(23), order(44), order(35)]
+        let journaled: [Outbox.Entry]
+        do {
+            let outbox = try Outbox(directory: dir, now: 1)
+            journaled = try outbox.append(news, now: 1)
+            outbox.close()
+        }
+        let journal = dir + "/journal"
+        var bytes = try readBytes(journal)
+        let second = frameSize(news[0])
+        let secondSize = frameSize(news[1])
+        bytes[second + 8 + 37 + news[1].key.count + 10] ^= 0x01  // inside the record's value
+        try writeBytes(bytes, journal)
+
+        // inspect counts the same way, and repairs nothing.
+        let summary = try Outbox.inspect(directory: dir)
+        #expect(summary.waiting == 4)
+        #expect(summary.oldest == 1)
+        let described = try #require(summary.damage)
+        #expect(described.contains("has \(secondSize) damaged bytes at byte \(second)"))
+        #expect(described.contains("the 4 waiting orders around them are safe"))
+        #expect(try readBytes(journal) == bytes)
+
+        let survivors = [journaled[0], journaled[2], journaled[3], journaled[4]]
+        do {
+            let reopened = try Outbox(directory: dir, now: 1_764_000_000)
+            let damage = try #require(reopened.damage)
+            let saved = dir + "/journal.damaged-1764000000"
+            #expect(damage.contains(saved))
+            #expect(damage.contains("had \(secondSize) damaged bytes at byte \(second)"))
+            #expect(damage.contains("the 4 waiting orders around them are kept"))
+            #expect(!damage.contains("more place"))
+            #expect(reopened.pending == survivors)
+            #expect(reopened.lastOrderID == 44)
+            #expect(try readBytes(saved) == Array(bytes[second..<(second + secondSize)]))
+            // Rewritten without the damaged bytes: a checkpoint and the four orders.
+            let rewritten = try readBytes(journal)
+            #expect(rewritten.count == 8 + 17 + [0, 2, 3, 4].map { frameSize(news[$0]) }.reduce(0, +))
+            reopened.close()
+        }
+        #expect(try Outbox.inspect(directory: dir).damage == nil)
+        let again = try Outbox(directory: dir, now: 1_764_000_100)
+        defer { again.close() }
+        #expect(again.damage == nil)
+        #expect(again.pending == survivors)
+        #expect(again.lastOrderID == 44)
+        #expect(try again.append([order(60)], now: 2).map(\.seq) == [6])
+        #expect(!FileManager.default.fileExists(atPath: dir + "/journal.damaged-1764000100"))
+    }
+
+    @Test func damageInTheMiddleAndATornTailTogether() throws {
+        let dir = scratch()
+        defer { removeScratch(dir) }
+        let news = (1...5).map { order(Int64($0)) }
+        let journaled: [Outbox.Entry]
+        do {
+            let outbox = try Outbox(directory: dir, now: 1)
+            journaled = try outbox.append(news, now: 1)
+            outbox.markDelivered(3, partition: 0, offset: 9)
+            try outbox.flushMarks()
+            outbox.close()
+        }
+        let journal = dir + "/journal"
+        let original = try readBytes(journal)
+        var bytes = original
+        let second = frameSize(news[0])
+        let secondSize = frameSize(news[1])
+        bytes[second + 8 + 1] ^= 0x80  // the seq
+        // The last frame is the delivery mark (29 bytes); the 5th order is before it. Cut
+        // into the mark: the order before it is whole, the mark is the torn tail.
+        bytes.removeLast(7)
+        try writeBytes(bytes, journal)
+        let tailStart = original.count - (8 + 21)
+
+        let summary = try Outbox.inspect(directory: dir)
+        #expect(summary.waiting == 4)
+        #expect(summary.damage?.contains("and 1 more place, the last at its end") == true)
+
+        do {
+            let reopened = try Outbox(directory: dir, now: 500)
+            let damage = try #require(reopened.damage)
+            #expect(damage.contains("had \(secondSize + 22) damaged bytes at byte \(second)"))
+            #expect(damage.contains("and 1 more place, the last at its end"))
+            #expect(damage.contains(dir + "/journal.damaged-500"))
+            // The torn mark is lost: order 3 is waiting again (sending twice is harmless).
+            #expect(reopened.pending == [journaled[0], journaled[2], journaled[3], journaled[4]])
+            #expect(reopened.lastOrderID == 5)
+            #expect(
+                try readBytes(dir + "/journal.damaged-500")
+                    == Array(bytes[second..<(second + secondSize)]) + Array(bytes[tailStart...]))
+            reopened.close()
+        }
+        let again = try Outbox(directory: dir, now: 600)
+        defer { again.close() }
+        #expect(again.damage == nil)
+        #expect(again.pending.map(\.seq) == [1, 3, 4, 5])
+        #expect(try again.append([order(6)], now: 2).map(\.seq) == [6])
+    }
+
+    @Test func aWellChecksummedRecordOfUnknownKindInTheMiddleIsSkipped() throws {
+        let dir = scratch()
+        defer { removeScratch(dir) }
+        let journal = dir + "/journal"
+        do {
+            let outbox = try Outbox(directory: dir, now: 1)
+            _ = try outbox.append([order(1)], now: 1)
+            outbox.close()
+        }
+        let first = try readBytes(journal)
+        var odd: [UInt8] = []
+        Outbox.Frame.append(length: 12, to: &odd) { payload in
+            payload.storeBytes(of: UInt8(9), toByteOffset: 0, as: UInt8.self)
+        }
+        // Then 64 KiB of garbage and 16 KiB of zeros, then two good orders.
+        var random = Random(state: 7)
+        let garbage = random.bytes(64 * 1024) + [UInt8](repeating: 0, count: 16 * 1024)
+        var good: [UInt8] = []
+        Outbox.Frame.appendOrder(
+            Outbox.Entry(seq: 2, key: Array("2".utf8), value: order(2).value, timestamp: 2, orderID: 2, journaledAt: 1),
+            to: &good)
+        let middle = good.count
+        Outbox.Frame.appendOrder(
+            Outbox.Entry(seq: 3, key: Array("3".utf8), value: order(3).value, timestamp: 3, orderID: 3, journaledAt: 1),
+            to: &good)
+        try writeBytes(first + odd + Array(good[..<middle]) + garbage + Array(good[middle...]), journal)
+
+        let reopened = try Outbox(directory: dir, now: 2)
+        defer { reopened.close() }
+        let damage = try #require(reopened.damage)
+        #expect(damage.contains("had \(odd.count + garbage.count) damaged bytes at byte \(first.count)"))
+        #expect(damage.contains("unknown record kind 9"))
+        #expect(damage.contains("and 1 more place)"))
+        #expect(reopened.pending.map(\.seq) == [1, 2, 3])
+        #expect(reopened.lastOrderID == 3)
+        #expect(try readBytes(dir + "/journal.damaged-2") == odd + garbage)
     }
 
     @Test func aWellChecksummedRecordOfUnknownKindIsDamage() throws {
@@ -211,7 +354,7 @@ import Testing
             var bytes: [UInt8]
             switch round % 4 {
             case 0:
-                bytes = random.bytes(random.below(600))
+                bytes = random.bytes(random.below(4_000))
             case 1:
                 bytes = valid
                 for _ in 0..<(1 + random.below(4)) { bytes[random.below(bytes.count)] ^= UInt8(1 + random.below(255)) }
@@ -363,6 +506,26 @@ import Testing
     }
 
     // MARK: Errors and defaults
+
+    @Test func missingParentsAreCreated() throws {
+        let base = scratch()
+        defer { removeScratch(base) }
+        let dir = base + "/a/b/outbox"
+        do {
+            let outbox = try Outbox(directory: dir, now: 1)
+            _ = try outbox.append([order(1)], now: 1)
+            outbox.close()
+        }
+        var info = stat()
+        #expect(stat(dir, &info) == 0)
+        #expect(info.st_mode & 0o777 == 0o700)
+        let reopened = try Outbox(directory: dir, now: 2)
+        defer { reopened.close() }
+        #expect(reopened.pending.map(\.seq) == [1])
+        #expect(Outbox.parentDirectory("/a") == "/")
+        #expect(Outbox.parentDirectory("a") == ".")
+        #expect(Outbox.parentDirectory("/x/a/b") == "/x/a")
+    }
 
     @Test func aDirectoryUnderAFileIsAnErrorNamingThePath() throws {
         let file = scratch()
