@@ -34,6 +34,8 @@ public final class OrderSender: Sendable {
         /// entry from `inFlight` to here (it must never wait for an append's fsync); the
         /// maintenance turn gives them to the outbox in one go.
         var deliveries: [Outbox.Delivery] = []
+        /// Taken from `deliveries` and being marked in the outbox right now.
+        var transit: Set<UInt64> = []
         /// Refusals reported for a record: a batch can fail as a whole because of one record,
         /// so a record is refused for good only on its third.
         var refusals: [UInt64: Int] = [:]
@@ -42,7 +44,9 @@ public final class OrderSender: Sendable {
         var delivered = 0
         var refused = 0
         var handedOver = 0
-        var lastProgress = Date()
+        /// Delivered + refused, for `drain` to see progress (a count, not a clock read per
+        /// report).
+        var settledCount = 0
     }
 
     /// Producer settings for the till: idempotent with acks=all (librdkafka's own retries keep
@@ -101,17 +105,16 @@ public final class OrderSender: Sendable {
     }
 
     /// Hands what the outbox holds (from an earlier run, or left behind by an outage) to Kafka
-    /// again: every pending entry not in flight and not reported delivered. Returns how many
-    /// were handed over.
+    /// again: every pending entry not in flight and not reported delivered (nor on its way to
+    /// the outbox as delivered). Returns how many were handed over.
     @discardableResult
     public func resendPending(wait: Double = 0) -> Int {
         handing.withLock { _ in
-            settleDeliveriesLocked()
             let pending = outbox.pending
             let busy = books.withLock { books -> Set<UInt64> in
                 books.needsResend = false
                 books.lastResend = Date()
-                return Set(books.inFlight.keys).union(books.deliveries.map(\.seq))
+                return Set(books.inFlight.keys).union(books.deliveries.map(\.seq)).union(books.transit)
             }
             return handOverLocked(pending.filter { !busy.contains($0.seq) }, wait: wait)
         }
@@ -126,8 +129,11 @@ public final class OrderSender: Sendable {
 
     private func handOverLocked(_ entries: [Outbox.Entry], wait: Double) -> Int {
         var handed = 0
-        for entry in entries {
-            books.withLock { $0.inFlight[entry.seq] = entry.orderID }
+        // In flight before librdkafka has them (a report can come at once), in one go.
+        books.withLock { books in
+            for entry in entries { books.inFlight[entry.seq] = entry.orderID }
+        }
+        for (index, entry) in entries.enumerated() {
             do {
                 try producer.send(
                     topic: topic, key: entry.key.isEmpty ? nil : entry.key, value: entry.value,
@@ -142,7 +148,10 @@ public final class OrderSender: Sendable {
                 }
                 // Queue full (or the client is closing): the rest stays in the outbox and is
                 // handed over by a later maintenance turn.
-                books.withLock { $0.needsResend = true }
+                books.withLock { books in
+                    books.needsResend = true
+                    for rest in entries[(index + 1)...] { books.inFlight[rest.seq] = nil }
+                }
                 logger.debug("outbox: \(entries.count - handed) orders wait for room in the producer queue (\(error))")
                 break
             }
@@ -157,7 +166,7 @@ public final class OrderSender: Sendable {
             guard let known = books.inFlight.removeValue(forKey: report.id) else { return (nil, .again) }
             if report.error == nil {
                 books.delivered += 1
-                books.lastProgress = Date()
+                books.settledCount += 1
                 books.deliveries.append(Outbox.Delivery(seq: report.id, partition: report.partition, offset: report.offset))
                 books.refusals[report.id] = nil
                 return (known, .delivered)
@@ -188,7 +197,7 @@ public final class OrderSender: Sendable {
     private func refuse(_ seq: UInt64, orderID: Int64?, reason: String) {
         books.withLock {
             $0.refused += 1
-            $0.lastProgress = Date()
+            $0.settledCount += 1
         }
         logger.error("Kafka refused order \(orderID.map(String.init) ?? "(no order id)") (outbox record \(seq)): \(reason); kept in \(outbox.directory)/refused.jsonl")
         outbox.markRefused(seq, reason: reason)
@@ -198,7 +207,7 @@ public final class OrderSender: Sendable {
     /// Every 200 ms: write the delivery marks (and compact), and hand over again what a failure
     /// left behind, at most once a second.
     private func maintain() {
-        handing.withLock { _ in settleDeliveriesLocked() }
+        settleDeliveries()
         do {
             try outbox.flushMarks()
         } catch {
@@ -208,13 +217,21 @@ public final class OrderSender: Sendable {
         if due { resendPending() }
     }
 
-    /// Gives the reported deliveries to the outbox (with `handing` held).
-    private func settleDeliveriesLocked() {
+    /// Gives the reported deliveries to the outbox. While they are on their way they are in
+    /// `transit`, so a resend meanwhile (which reads the outbox's pending list first, then the
+    /// books) never takes one for undelivered. (Only the maintenance turn, `drain` and `close`
+    /// call this, never two at once in practice; `transit` is a set, so it would be harmless.)
+    private func settleDeliveries() {
         let batch = books.withLock { books in
             defer { books.deliveries.removeAll(keepingCapacity: true) }
+            for delivery in books.deliveries { books.transit.insert(delivery.seq) }
             return books.deliveries
         }
-        if !batch.isEmpty { outbox.markDelivered(batch) }
+        guard !batch.isEmpty else { return }
+        outbox.markDelivered(batch)
+        books.withLock { books in
+            for delivery in batch { books.transit.remove(delivery.seq) }
+        }
     }
 
     public var delivered: Int { books.withLock { $0.delivered } }
@@ -232,13 +249,19 @@ public final class OrderSender: Sendable {
     /// Waits until the outbox is empty (every order delivered or refused), or until nothing
     /// was settled for `idle` seconds, or `stop()`. Returns how many still wait.
     public func drain(idle: Double, stop: () -> Bool = { false }) -> Int {
-        books.withLock { $0.lastProgress = Date() }
+        var seen = books.withLock { $0.settledCount }
+        var lastProgress = Date()
         while waiting > 0, !stop() {
-            let quiet = Date().timeIntervalSince(books.withLock { $0.lastProgress })
-            if quiet >= idle { break }
+            let now = books.withLock { $0.settledCount }
+            if now != seen {
+                seen = now
+                lastProgress = Date()
+            } else if Date().timeIntervalSince(lastProgress) >= idle {
+                break
+            }
             usleep(20_000)
         }
-        handing.withLock { _ in settleDeliveriesLocked() }
+        settleDeliveries()
         return outbox.waitingCount
     }
 
@@ -262,7 +285,7 @@ public final class OrderSender: Sendable {
         worker.stop()
         worker.join()
         producer.purge()
-        handing.withLock { _ in settleDeliveriesLocked() }
+        settleDeliveries()
         do {
             try outbox.flushMarks()
         } catch {

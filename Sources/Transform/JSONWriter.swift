@@ -108,4 +108,19 @@ struct JSONWriter {
     private mutating func append(_ ascii: String) {
         bytes.append(contentsOf: ascii.utf8)
     }
+
+    /// Punctuation and keys known at compile time, as they are (the caller keeps commas right).
+    mutating func raw(_ text: StaticString) {
+        text.withUTF8Buffer { bytes.append(contentsOf: $0) }
+    }
+
+    /// A value after `raw` ("…":): no comma bookkeeping.
+    mutating func rawInteger(_ value: Int64) {
+        needsComma[needsComma.count - 1] = false
+        integer(value)
+    }
+
+    mutating func rawString(_ value: String) {
+        appendQuoted(value)
+    }
 }
