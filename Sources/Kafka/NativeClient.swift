@@ -300,6 +300,11 @@ public struct DeliveryReport: Sendable, Equatable {
         RD_KAFKA_RESP_ERR_INVALID_TIMESTAMP.rawValue,
     ]
 
+    /// Dropped by `Producer.purge` (the caller is closing and keeps its own copy).
+    public var isPurged: Bool {
+        code == RD_KAFKA_RESP_ERR__PURGE_QUEUE.rawValue || code == RD_KAFKA_RESP_ERR__PURGE_INFLIGHT.rawValue
+    }
+
     /// Whether an error `send` threw is the record's own fault (see `isRefusal`).
     public static func isRefusal(_ error: any Error) -> Bool {
         if case let .broker(code, _) = error as? KafkaError { return refusalCodes.contains(code) }

@@ -67,6 +67,7 @@ struct SendCommand: ParsableCommand {
             guard case let .refused(seq, _, reason) = update else { return }
             let line = lines.bySeq.withLock { $0[seq] }
             let place = line.map { "\(source) line \($0)" } ?? "an earlier run's record"
+            logger.error("\(place): Kafka refused the record (\(reason)); kept in the outbox's refused.jsonl")
             writeStandardError("producer: \(place): Kafka refused the record (\(reason)); the rest is still sent\n")
         }
         let reachable = try session.sender.checkCluster(timeout: tillOptions.timeout)

@@ -190,7 +190,9 @@ public final class OrderSender: Sendable {
         case .refused:
             refuse(report.id, orderID: orderID, reason: report.error ?? "refused")
         case .again:
-            break
+            if let error = report.error, !report.isPurged {
+                logger.warning("order \(orderID.map(String.init) ?? "(no order id)") (outbox record \(report.id)) not delivered yet: \(error); it stays in the outbox and is sent again")
+            }
         }
     }
 
