@@ -24,6 +24,9 @@ public final class OrderSender: Sendable {
     /// Held while entries are handed to librdkafka, and while reported deliveries go to the
     /// outbox: so a resend's picture of what is in flight is exact (no order sent twice by us).
     private let handing = Mutex<Int>(0)
+    /// Held while reported deliveries go from the books to the outbox, so that a resend (which
+    /// takes it too) never sees an entry in neither place.
+    private let settling = Mutex<Int>(0)
     private let maintenance: Mutex<Worker?> = Mutex(nil)
     private let onUpdate: (@Sendable (Update) -> Void)?
 
@@ -34,8 +37,6 @@ public final class OrderSender: Sendable {
         /// entry from `inFlight` to here (it must never wait for an append's fsync); the
         /// maintenance turn gives them to the outbox in one go.
         var deliveries: [Outbox.Delivery] = []
-        /// Taken from `deliveries` and being marked in the outbox right now.
-        var transit: Set<UInt64> = []
         /// Refusals reported for a record: a batch can fail as a whole because of one record,
         /// so a record is refused for good only on its third.
         var refusals: [UInt64: Int] = [:]
@@ -110,11 +111,14 @@ public final class OrderSender: Sendable {
     @discardableResult
     public func resendPending(wait: Double = 0) -> Int {
         handing.withLock { _ in
-            let pending = outbox.pending
-            let busy = books.withLock { books -> Set<UInt64> in
-                books.needsResend = false
-                books.lastResend = Date()
-                return Set(books.inFlight.keys).union(books.deliveries.map(\.seq)).union(books.transit)
+            let (pending, busy) = settling.withLock { _ in
+                let pending = outbox.pending
+                let busy = books.withLock { books -> Set<UInt64> in
+                    books.needsResend = false
+                    books.lastResend = Date()
+                    return Set(books.inFlight.keys).union(books.deliveries.map(\.seq))
+                }
+                return (pending, busy)
             }
             return handOverLocked(pending.filter { !busy.contains($0.seq) }, wait: wait)
         }
@@ -219,20 +223,14 @@ public final class OrderSender: Sendable {
         if due { resendPending() }
     }
 
-    /// Gives the reported deliveries to the outbox. While they are on their way they are in
-    /// `transit`, so a resend meanwhile (which reads the outbox's pending list first, then the
-    /// books) never takes one for undelivered. (Only the maintenance turn, `drain` and `close`
-    /// call this, never two at once in practice; `transit` is a set, so it would be harmless.)
+    /// Gives the reported deliveries to the outbox, under `settling` (see `resendPending`).
     private func settleDeliveries() {
-        let batch = books.withLock { books in
-            defer { books.deliveries.removeAll(keepingCapacity: true) }
-            for delivery in books.deliveries { books.transit.insert(delivery.seq) }
-            return books.deliveries
-        }
-        guard !batch.isEmpty else { return }
-        outbox.markDelivered(batch)
-        books.withLock { books in
-            for delivery in batch { books.transit.remove(delivery.seq) }
+        settling.withLock { _ in
+            let batch = books.withLock { books in
+                defer { books.deliveries.removeAll(keepingCapacity: true) }
+                return books.deliveries
+            }
+            if !batch.isEmpty { outbox.markDelivered(batch) }
         }
     }
 
