@@ -64,6 +64,23 @@ public struct MessageBatch: Sendable {
         return Array(UnsafeRawBufferPointer(start: key, count: m.key_len))
     }
 
+    /// The record's headers, in order (empty when it has none).
+    public func headers(at index: Int) -> [Header] {
+        var list: OpaquePointer?
+        guard rd_kafka_message_headers(storage!.messages[index], &list).isOK, let list else { return [] }
+        var out: [Header] = []
+        var i = 0
+        while true {
+            var name: UnsafePointer<CChar>?
+            var value: UnsafeRawPointer?
+            var size = 0
+            guard rd_kafka_header_get_all(list, i, &name, &value, &size).isOK, let name else { break }
+            out.append(Header(String(cString: name), value.map { Array(UnsafeRawBufferPointer(start: $0, count: size)) } ?? []))
+            i += 1
+        }
+        return out
+    }
+
     @inline(__always)
     private static func value(_ message: UnsafeMutablePointer<rd_kafka_message_t>) -> UnsafeRawBufferPointer {
         let m = message.pointee

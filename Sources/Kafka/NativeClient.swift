@@ -9,6 +9,9 @@ final class ClientContext: Sendable {
     let logger: Logger
     let health = Mutex(ClientHealth())
     let onDelivery: (@Sendable (DeliveryReport) -> Void)?
+    /// Group consumers that follow their assignment (`GroupConsumer`): called on the polling
+    /// thread, inside the poll, before librdkafka applies the change.
+    let onRebalance: (@Sendable (RebalanceEvent) -> Void)?
     /// Messages handed to librdkafka and not yet reported (producers only).
     let outstanding = Atomic<Int>(0)
     let delivered = Atomic<Int>(0)
@@ -17,9 +20,13 @@ final class ClientContext: Sendable {
     /// its first answer gives up at once with this text.
     let handshakeFailure = Mutex<String?>(nil)
 
-    init(logger: Logger, onDelivery: (@Sendable (DeliveryReport) -> Void)? = nil) {
+    init(
+        logger: Logger, onDelivery: (@Sendable (DeliveryReport) -> Void)? = nil,
+        onRebalance: (@Sendable (RebalanceEvent) -> Void)? = nil
+    ) {
         self.logger = logger
         self.onDelivery = onDelivery
+        self.onRebalance = onRebalance
     }
 
     static func from(_ rk: OpaquePointer?) -> ClientContext? {
@@ -128,6 +135,7 @@ final class NativeClient: @unchecked Sendable {
         retained = Unmanaged.passRetained(context)
         rd_kafka_conf_set_opaque(conf, retained.toOpaque())
         Self.installCallbacks(conf, producer: kind == .producer)
+        if context.onRebalance != nil { Self.installRebalance(conf) }
 
         var buffer = [CChar](repeating: 0, count: 512)
         let type = kind == .producer ? RD_KAFKA_PRODUCER : RD_KAFKA_CONSUMER

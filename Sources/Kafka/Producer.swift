@@ -8,7 +8,7 @@ import Synchronization
 /// `send` copies the message into librdkafka's queue and returns an id; a background thread
 /// serves delivery reports, which reach `onDelivery` with that id. `flush` waits for all of them.
 public final class Producer: Sendable {
-    private let client: NativeClient
+    let client: NativeClient
     private let nextID = Atomic<UInt64>(1)
     private let poller: DeliveryPoller
 
