@@ -8,6 +8,7 @@ let package = Package(
         .executable(name: "dashboard", targets: ["Dashboard"]),
         .executable(name: "producer", targets: ["Producer"]),
         .executable(name: "broker", targets: ["Broker"]),
+        .executable(name: "transform", targets: ["TransformService"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.6.0"),
@@ -69,6 +70,14 @@ let package = Package(
             name: "Producer",
             dependencies: [
                 "Transform", "Kafka", "TiffinCLI", "Till", "Terminal",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]),
+        // The gold stream: `transform`, a consumer-group service around the pure Transform.
+        .executableTarget(
+            name: "TransformService",
+            dependencies: [
+                "Transform", "Kafka", "TiffinCLI",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]),

@@ -206,6 +206,10 @@ public final class GroupConsumer: Sendable {
         "isolation.level": "read_committed",
         "statistics.interval.ms": "1000",
         "fetch.wait.max.ms": "100",
+        // A member that died (kill -9, a lost machine) hands its partitions on after 10 s
+        // instead of librdkafka's 45.
+        "session.timeout.ms": "10000",
+        "heartbeat.interval.ms": "1000",
     ]
 
     /// `onRebalance` runs inside `poll`, on the caller's thread, before the change is applied:

@@ -140,16 +140,24 @@ public struct DayWindow: Sendable, Equatable {
 
     /// `YYYY-MM-DD HH:MM:SS` in the zone (the gold row's `timestamp_standard`).
     public func standardTimestamp(_ instant: Int64) -> String {
-        let offset: Int64
-        if instant > dayNumber * 86_400 - 2 * 86_400 && instant < dayNumber * 86_400 + 3 * 86_400 {
-            offset = self.offset(at: instant)
-        } else {
-            offset = Int64(zone.secondsFromGMT(for: Date(timeIntervalSince1970: Double(instant))))
-        }
-        let wall = instant + offset
+        let wall = localSeconds(instant)
         let date = LocalDay(daysSinceEpoch: floorDiv(wall, 86_400))
         let s = wall - floorDiv(wall, 86_400) * 86_400
         return "\(date) \(pad(Int(s / 3600), 2)):\(pad(Int(s / 60 % 60), 2)):\(pad(Int(s % 60), 2))"
+    }
+
+    /// True when the precomputed offsets answer for `instant` (two days either side of the day).
+    @inline(__always)
+    func covers(_ instant: Int64) -> Bool {
+        instant > dayNumber * 86_400 - 2 * 86_400 && instant < dayNumber * 86_400 + 3 * 86_400
+    }
+
+    /// The wall clock in the zone at `instant`, as seconds since 1970-01-01 00:00 local time:
+    /// from the precomputed offsets near the day, from the zone's rules further away.
+    @inline(__always)
+    func localSeconds(_ instant: Int64) -> Int64 {
+        if covers(instant) { return instant + offset(at: instant) }
+        return instant + Int64(zone.secondsFromGMT(for: Date(timeIntervalSince1970: Double(instant))))
     }
 
     /// `HH:MM` for a minute of the day.

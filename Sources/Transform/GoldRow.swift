@@ -1,7 +1,12 @@
 /// The seed's flattened "gold" row of an order (SEMANTICS.md §5): fixed columns, then
 /// `<Item>_Q` (quantity of that dish in the order, 0 if absent) and `<Item>_P` (menu price) for
 /// every menu dish, spaces in names replaced by `_`. Dishes not on the menu get their own
-/// columns after the menu's, with the order's price, rather than being lost.
+/// columns after the menu's, in the order they first appear, with the order's price (of their
+/// first line), rather than being lost — unless their column name is taken already (an
+/// off-menu `Masala_Dosa` next to the menu's `Masala Dosa`): a row never has a column twice.
+/// Dish names are compared by their bytes, as the day's totals compare them.
+///
+/// The reference for `GoldRowWriter`, which writes the same columns (and a few more) as JSON.
 public struct GoldRow: Sendable, Equatable {
     public enum Value: Sendable, Equatable, CustomStringConvertible {
         case integer(Int64)
@@ -31,23 +36,35 @@ public struct GoldRow: Sendable, Equatable {
             Column(name: "amount", value: .integer(order.amount)),
             Column(name: "timestamp_standard", value: .text(window.standardTimestamp(order.timestamp))),
         ]
-        var quantities: [String: Int64] = [:]
+        // Dishes are told apart by their bytes, as the day's totals and the warnings do (a
+        // Swift `String` would call two spellings of "é" the same dish).
+        var quantities: [[UInt8]: Int64] = [:]
         var offMenu: [(name: String, price: Int64)] = []
+        let menuNames = Set(restaurant.menu.map { Array($0.name.utf8) })
+        var stems = Set(restaurant.menu.map { Self.stem($0.name) })
         for line in order.items {
-            if quantities[line.name] == nil, restaurant.price(of: line.name) == nil {
+            let name = Array(line.name.utf8)
+            if quantities[name] == nil, !menuNames.contains(name),
+                stems.insert(Self.stem(line.name)).inserted
+            {
                 offMenu.append((line.name, line.price))
             }
-            quantities[line.name, default: 0] += line.quantity
+            quantities[name, default: 0] += line.quantity
         }
         for item in restaurant.menu {
-            columns.append(Column(name: Self.columnName(item.name, "Q"), value: .integer(quantities[item.name] ?? 0)))
+            columns.append(Column(name: Self.columnName(item.name, "Q"), value: .integer(quantities[Array(item.name.utf8)] ?? 0)))
             columns.append(Column(name: Self.columnName(item.name, "P"), value: .integer(item.price)))
         }
         for item in offMenu {
-            columns.append(Column(name: Self.columnName(item.name, "Q"), value: .integer(quantities[item.name] ?? 0)))
+            columns.append(Column(name: Self.columnName(item.name, "Q"), value: .integer(quantities[Array(item.name.utf8)] ?? 0)))
             columns.append(Column(name: Self.columnName(item.name, "P"), value: .integer(item.price)))
         }
         self.columns = columns
+    }
+
+    /// A column name without its suffix, as bytes: the name with spaces as `_`.
+    private static func stem(_ dish: String) -> [UInt8] {
+        dish.utf8.map { $0 == 0x20 ? 0x5F : $0 }
     }
 
     public subscript(name: String) -> Value? { columns.first { $0.name == name }?.value }

@@ -63,6 +63,19 @@ struct ItemTable: Sendable {
         return insert(name, menuPrice: nil)
     }
 
+    /// The slot for `name` if it is already in the table (nothing is added).
+    @inline(__always)
+    func find(_ name: UnsafeRawBufferPointer) -> Int? {
+        let h = Self.hash(name)
+        var i = Int(truncatingIfNeeded: h) & mask
+        while true {
+            let s = Int(slots[i])
+            if s < 0 { return nil }
+            if hashes[s] == h && equal(s, name) { return s }
+            i = (i + 1) & mask
+        }
+    }
+
     private func equal(_ s: Int, _ name: UnsafeRawBufferPointer) -> Bool {
         let r = ranges[s]
         guard r.count == name.count else { return false }

@@ -50,18 +50,7 @@ struct JSONWriter {
 
     mutating func integer(_ value: Int64) {
         separate()
-        if value < 0 { bytes.append(UInt8(ascii: "-")) }
-        var magnitude = value.magnitude
-        var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)  // up to 20 digits, written backwards
-        var count = 0
-        withUnsafeMutableBytes(of: &digits) { buffer in
-            repeat {
-                buffer[23 - count] = UInt8(ascii: "0") + UInt8(magnitude % 10)
-                magnitude /= 10
-                count += 1
-            } while magnitude > 0
-            bytes.append(contentsOf: buffer[(24 - count)...])
-        }
+        Self.appendInteger(value, to: &bytes)
         needsComma[needsComma.count - 1] = true
     }
 
@@ -72,41 +61,100 @@ struct JSONWriter {
     }
 
     private mutating func appendQuoted(_ value: String) {
-        bytes.append(UInt8(ascii: "\""))
-        // Most names are printable ASCII with nothing to escape: one copy.
         var value = value
-        let plain = value.withUTF8 { utf8 -> Bool in
-            for byte in utf8 where byte < 0x20 || byte >= 0x7F || byte == 0x22 || byte == 0x5C { return false }
-            bytes.append(contentsOf: utf8)
-            return true
+        value.withUTF8 { Self.appendQuoted(UnsafeRawBufferPointer($0), to: &bytes) }
+    }
+
+    /// `value` in decimal, without a String in between.
+    @inline(__always)
+    static func appendInteger(_ value: Int64, to bytes: inout [UInt8]) {
+        if value < 0 { bytes.append(UInt8(ascii: "-")) }
+        var magnitude = value.magnitude
+        var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)  // up to 20 digits, written backwards
+        var count = 0
+        withUnsafeMutableBytes(of: &digits) { buffer in
+            repeat {
+                buffer[23 - count] = UInt8(ascii: "0") + UInt8(magnitude % 10)
+                magnitude /= 10
+                count += 1
+            } while magnitude > 0
+            bytes.append(contentsOf: UnsafeRawBufferPointer(rebasing: buffer[(24 - count)...]))
+        }
+    }
+
+    /// A string given as UTF-8 (valid, as the parser and `String` guarantee; an invalid
+    /// sequence would be written as U+FFFD), quoted and escaped.
+    @inline(__always)
+    static func appendQuoted(_ utf8: UnsafeRawBufferPointer, to bytes: inout [UInt8]) {
+        bytes.append(UInt8(ascii: "\""))
+        appendContent(utf8, to: &bytes)
+        bytes.append(UInt8(ascii: "\""))
+    }
+
+    /// What goes between the quotes of a string.
+    @inline(__always)
+    static func appendContent(_ utf8: UnsafeRawBufferPointer, to bytes: inout [UInt8]) {
+        // Most names are printable ASCII with nothing to escape: one copy.
+        var plain = true
+        for byte in utf8 where byte < 0x20 || byte >= 0x7F || byte == 0x22 || byte == 0x5C {
+            plain = false
+            break
         }
         if plain {
-            bytes.append(UInt8(ascii: "\""))
-            return
+            bytes.append(contentsOf: utf8)
+        } else {
+            appendEscaped(utf8, to: &bytes)
         }
-        for scalar in value.unicodeScalars {
+    }
+
+    /// The scalars of `utf8` with JSON's escapes, and every scalar `SafeText` calls unsafe
+    /// (controls, C1, bidi marks) as a `\u` escape: the same string to a JSON reader, nothing a
+    /// terminal obeys when the output is read on one.
+    static func appendEscaped(_ utf8: UnsafeRawBufferPointer, to bytes: inout [UInt8]) {
+        var iterator = utf8.makeIterator()
+        var decoder = UTF8()
+        while true {
+            let scalar: Unicode.Scalar
+            switch decoder.decode(&iterator) {
+            case let .scalarValue(s): scalar = s
+            case .emptyInput: return
+            case .error: scalar = "\u{FFFD}"
+            }
             switch scalar {
-            case "\"": append("\\\"")
-            case "\\": append("\\\\")
-            case "\n": append("\\n")
-            case "\r": append("\\r")
-            case "\t": append("\\t")
-            case "\u{08}": append("\\b")
-            case "\u{0C}": append("\\f")
+            case "\"": append("\\\"", to: &bytes)
+            case "\\": append("\\\\", to: &bytes)
+            case "\n": append("\\n", to: &bytes)
+            case "\r": append("\\r", to: &bytes)
+            case "\t": append("\\t", to: &bytes)
+            case "\u{08}": append("\\b", to: &bytes)
+            case "\u{0C}": append("\\f", to: &bytes)
             case _ where SafeText.isUnsafe(scalar):
-                // Controls, C1 and bidi marks as \u escapes: the same string to a JSON reader,
-                // nothing a terminal obeys when the output is read on one.
-                let hex = String(scalar.value, radix: 16)
-                append("\\u" + String(repeating: "0", count: 4 - hex.count) + hex)
+                if scalar.value > 0xFFFF {
+                    // (None is today; a surrogate pair keeps the escape valid JSON if one ever is.)
+                    let v = scalar.value - 0x10000
+                    appendUnicodeEscape(0xD800 + (v >> 10), to: &bytes)
+                    appendUnicodeEscape(0xDC00 + (v & 0x3FF), to: &bytes)
+                } else {
+                    appendUnicodeEscape(scalar.value, to: &bytes)
+                }
             default:
                 bytes.append(contentsOf: UTF8.encode(scalar)!)
             }
         }
-        bytes.append(UInt8(ascii: "\""))
     }
 
-    private mutating func append(_ ascii: String) {
-        bytes.append(contentsOf: ascii.utf8)
+    /// `\uXXXX`, lower-case hex.
+    private static func appendUnicodeEscape(_ unit: UInt32, to bytes: inout [UInt8]) {
+        append("\\u", to: &bytes)
+        for shift in stride(from: 12, through: 0, by: -4) {
+            let nibble = UInt8((unit >> UInt32(shift)) & 0xF)
+            bytes.append(nibble < 10 ? UInt8(ascii: "0") + nibble : UInt8(ascii: "a") + nibble - 10)
+        }
+    }
+
+    @inline(__always)
+    private static func append(_ ascii: StaticString, to bytes: inout [UInt8]) {
+        ascii.withUTF8Buffer { bytes.append(contentsOf: $0) }
     }
 
     /// Punctuation and keys known at compile time, as they are (the caller keeps commas right).

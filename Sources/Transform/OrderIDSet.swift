@@ -5,7 +5,7 @@
 /// yesterday; if that frees nothing, new ids are no longer remembered and `untracked` counts
 /// them (a duplicate of such an id would then be counted again). A new day (`forget(before:)`)
 /// drops ids older than yesterday, so a long-running dashboard stays flat.
-struct OrderIDSet: Sendable {
+public struct OrderIDSet: Sendable {
     private var slots: [UInt64]
     private var mask: Int
     private(set) var count = 0
@@ -16,7 +16,7 @@ struct OrderIDSet: Sendable {
     private static let idBits: UInt64 = 53
     private static let idMask: UInt64 = (1 << 53) - 1
 
-    init(capacity: Int) {
+    public init(capacity: Int) {
         self.capacity = max(16, capacity)
         slots = [UInt64](repeating: 0, count: 1024)
         mask = 1023
@@ -34,7 +34,7 @@ struct OrderIDSet: Sendable {
     private static func tag(_ day: Int64) -> UInt64 { UInt64(truncatingIfNeeded: day) & 0x7FF }
 
     /// Records `id` as accepted on local day `day`; false when it was there already.
-    mutating func insert(_ id: Int64, day: Int64) -> Bool {
+    public mutating func insert(_ id: Int64, day: Int64) -> Bool {
         let key = UInt64(id) & Self.idMask
         var i = Self.hash(key) & mask
         while true {
@@ -62,7 +62,7 @@ struct OrderIDSet: Sendable {
 
     /// Drops ids accepted for days before `day` (tags wrap every 2048 days; only recent days
     /// are compared, so the wrap never matters for a live dashboard).
-    mutating func forget(before day: Int64) {
+    public mutating func forget(before day: Int64) {
         rehash(into: slots.count, keepingFrom: day)
     }
 

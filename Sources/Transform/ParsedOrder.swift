@@ -44,6 +44,10 @@ public struct ParsedItem: Sendable {
     public internal(set) var name = Field()
     public internal(set) var quantity = Field()
     public internal(set) var price = Field()
+    /// Index into the menu, or -1 off the menu; filled in by the caller that knows the menu.
+    public internal(set) var menuIndex = -1
+    /// Bit `warning.index` set for every warning the line raised; filled in with `menuIndex`.
+    var warningBits: UInt8 = 0
 
     /// Name 1…64 scalars, quantity 1…1000, price 0…1,000,000 (SEMANTICS.md §1).
     public var isValid: Bool {

@@ -29,46 +29,22 @@ public struct SalesState: Sendable {
     public let restaurant: Restaurant
     public let expectations: Expectations
     public let limits: Limits
-    public private(set) var window: DayWindow {
-        didSet { dayNumber = window.day.daysSinceEpoch }
-    }
-    /// `window.day` as days since the epoch (the dedupe set's day tag).
-    private var dayNumber: Int64
+    public var window: DayWindow { ledger.window }
 
-    private var parser = OrderParser()
-    private var ids: OrderIDSet
-    private var items: ItemTable
-    private var modes: [(orders: Int64, revenue: Int64)]
-    private var minutes: [Snapshot.MinuteTotal]
-    private var orders: Int64 = 0
-    private var revenue: Int64 = 0
-    private var customers: Int64 = 0
-    private var rejected = [Int](repeating: 0, count: RejectionReason.allCases.count)
-    private var warnings = [Int](repeating: 0, count: OrderWarning.allCases.count)
-    private var duplicates = 0
-    private var outsideDay = 0
-    private var late = 0
-    private var records = 0
-    private var latestEvent: Int64?
-    private var recent: RecentOrders
-    private var quality = QualityLog()
-    private let upperModes: [[UInt8]]
+    /// Step 1, for `ingest`.
+    private var checker: OrderCheck
+    /// Steps 2–4 and every total.
+    private var ledger: Ledger
 
     public init(
         window: DayWindow, restaurant: Restaurant = .seed,
         expectations: Expectations = .contract, limits: Limits = Limits()
     ) {
-        self.window = window
-        dayNumber = window.day.daysSinceEpoch
         self.restaurant = restaurant
         self.expectations = expectations
         self.limits = limits
-        ids = OrderIDSet(capacity: limits.orderIDs)
-        items = ItemTable(menu: restaurant.menu, limit: limits.dishNames)
-        modes = Array(repeating: (0, 0), count: restaurant.paymentModes.count)
-        minutes = Array(repeating: Snapshot.MinuteTotal(), count: 1440)
-        upperModes = restaurant.paymentModes.map { Array($0.utf8) }
-        recent = RecentOrders(capacity: limits.recentOrders)
+        checker = OrderCheck(restaurant: restaurant, expectations: expectations)
+        ledger = Ledger(window: window, restaurant: restaurant, limits: limits)
     }
 
     /// Forgets every order, id and counter of the day: the records are about to be read again
@@ -77,43 +53,16 @@ public struct SalesState: Sendable {
         self = SalesState(window: window, restaurant: restaurant, expectations: expectations, limits: limits)
     }
 
-    /// Takes one record value through every step. `now` is the consumer's clock (Unix seconds),
-    /// used only for the timestamp's upper bound. `arrival` is when the record reached Kafka
-    /// (its record time, Unix seconds), used only to count late orders; the day, the minute
-    /// and every total come from the order's own event time.
+    /// Takes one record value through every step: `OrderCheck.check`, then `add`. `now` is the
+    /// consumer's clock (Unix seconds), used only for the timestamp's upper bound. `arrival` is
+    /// when the record reached Kafka (its record time, Unix seconds), used only to count late
+    /// orders; the day, the minute and every total come from the order's own event time.
     @discardableResult
     public mutating func ingest(
         _ record: UnsafeRawBufferPointer, now: Int64, arrival: Int64? = nil, origin: RecordOrigin? = nil
     ) -> Outcome {
-        records += 1
-        let context = ExpectationContext(recordBytes: record.count, now: now)
-        if record.count <= Expectations.largestRecord {
-            parser.parse(record)
-            if parser.order.paymentMode.kind == .string {
-                let ref = parser.order.paymentMode.text
-                let index = parser.withBytes(of: ref, in: record) { paymentIndex(of: $0) }
-                parser.setPaymentIndex(index)
-            }
-        } else {
-            parser.parse(UnsafeRawBufferPointer(start: nil, count: 0))
-        }
-        if let reason = expectations.firstFailure(parser.order, context) {
-            rejected[reason.index] += 1
-            quality.reject(reason, at: now, origin: origin, record: record)
-            return .rejected(reason)
-        }
-        guard ids.insert(parser.order.orderID.integer, day: dayNumber) else {
-            duplicates += 1
-            quality.lastDuplicate = now
-            return .duplicate
-        }
-        guard let minute = window.minuteOfDay(parser.order.timestamp.integer) else {
-            outsideDay += 1
-            quality.lastOutsideDay = now
-            return .outsideDay
-        }
-        aggregate(minute: minute, record: record, arrival: arrival, now: now)
-        return .accepted
+        checker.check(record, now: now)
+        return ledger.add(checker, record: record, now: now, arrival: arrival, origin: origin)
     }
 
     /// Convenience for tests and tools.
@@ -124,109 +73,181 @@ public struct SalesState: Sendable {
         record.withUnsafeBytes { ingest($0, now: now, arrival: arrival, origin: origin) }
     }
 
-    /// The last step: the order in `parser` is valid, new and in the day.
-    private mutating func aggregate(minute: Int, record: UnsafeRawBufferPointer, arrival: Int64?, now: Int64) {
-        let amount = parser.order.amount.integer
-        let mode = parser.order.paymentIndex
-        orders += 1
-        revenue += amount
-        customers += parser.order.customers.integer
-        modes[mode].orders += 1
-        modes[mode].revenue += amount
-        minutes[minute].orders += 1
-        minutes[minute].revenue += amount
-        for index in 0..<parser.order.items.count {
-            let item = parser.order.items[index]
-            let slot = parser.withBytes(of: item.name.text, in: record) { items.slot(for: $0) }
-            items.add(slot: slot, quantity: item.quantity.integer, price: item.price.integer)
-            let line = ItemLine(
-                quantity: item.quantity.integer, price: item.price.integer,
-                menuPrice: items.menuPrice(slot: slot))
-            expectations.warnings(for: line) { warning in
-                warnings[warning.index] += 1
-                quality.lastWarning[warning] = now
-            }
-        }
-        let timestamp = parser.order.timestamp.integer
-        if let arrival, arrival >= (floorDiv(timestamp, 60) + 1) * 60 + limits.lateness {
-            late += 1
-            quality.lastLate = now
-        }
-        latestEvent = max(latestEvent ?? timestamp, timestamp)
-        rememberRecent(timestamp: timestamp, record: record)
+    /// Steps 2–4 for a record a caller has checked already (`check` holds its verdict; `record`
+    /// is the same bytes): a rejection is counted under its reason, a valid order goes through
+    /// dedupe, the day and aggregation. `ingest` is `check` followed by this, so the results
+    /// are the same. `check` must be made for this state's restaurant and expectations.
+    @discardableResult
+    public mutating func add(
+        _ check: borrowing OrderCheck, record: UnsafeRawBufferPointer, now: Int64,
+        arrival: Int64? = nil, origin: RecordOrigin? = nil
+    ) -> Outcome {
+        assert(check.restaurant == restaurant, "the check was made for another restaurant")
+        return ledger.add(check, record: record, now: now, arrival: arrival, origin: origin)
     }
 
-    /// Keeps the newest `limits.recentOrders` orders by event time (later arrivals first).
-    @inline(__always)
-    private mutating func rememberRecent(timestamp: Int64, record: UnsafeRawBufferPointer) {
-        if recent.admits(timestamp) { recent.insert(timestamp: timestamp, record: record) }
-    }
-
-    @inline(__always)
-    private func paymentIndex(of bytes: UnsafeRawBufferPointer) -> Int {
-        for (index, mode) in upperModes.enumerated() where mode.count == bytes.count {
-            var same = true
-            for k in 0..<bytes.count {
-                var b = bytes[k]
-                if b >= 97 && b <= 122 { b -= 32 }
-                if b != mode[k] {
-                    same = false
-                    break
-                }
-            }
-            if same { return index }
-        }
-        return -1
+    /// Convenience for tests and tools.
+    @discardableResult
+    public mutating func add(
+        _ check: borrowing OrderCheck, record: [UInt8], now: Int64,
+        arrival: Int64? = nil, origin: RecordOrigin? = nil
+    ) -> Outcome {
+        record.withUnsafeBytes { add(check, record: $0, now: now, arrival: arrival, origin: origin) }
     }
 
     /// Starts a new day: totals reset, ids of today and yesterday stay for dedupe.
     public mutating func roll(to next: DayWindow) {
         guard next.day != window.day || next.zone != window.zone else { return }
-        window = next
-        ids.forget(before: next.day.daysSinceEpoch - 1)
-        items = ItemTable(menu: restaurant.menu, limit: limits.dishNames)
-        modes = Array(repeating: (0, 0), count: restaurant.paymentModes.count)
-        minutes = Array(repeating: Snapshot.MinuteTotal(), count: 1440)
-        orders = 0
-        revenue = 0
-        customers = 0
-        rejected = rejected.map { _ in 0 }
-        warnings = warnings.map { _ in 0 }
-        duplicates = 0
-        outsideDay = 0
-        late = 0
-        quality = QualityLog()
-        records = 0
-        latestEvent = nil
-        recent.removeAll()
+        ledger.roll(to: next, restaurant: restaurant, limits: limits)
     }
 
     public func snapshot() -> Snapshot {
-        var dishes: [Snapshot.ItemTotal] = []
-        for entry in items.entries where entry.quantity > 0 {
-            dishes.append(
-                Snapshot.ItemTotal(
-                    name: entry.name, quantity: entry.quantity, revenue: entry.revenue,
-                    onMenu: entry.menuPrice != nil))
+        ledger.snapshot(restaurant: restaurant, modes: checker.modes)
+    }
+}
+
+extension SalesState {
+    /// Everything `add` changes: the day, the dedupe set and the totals.
+    fileprivate struct Ledger: Sendable {
+        private(set) var window: DayWindow {
+            didSet { dayNumber = window.day.daysSinceEpoch }
         }
-        dishes.sort { ($0.quantity, $1.name) > ($1.quantity, $0.name) }
-        let modeTotals = zip(restaurant.paymentModes, modes).map { mode, total in
-            Snapshot.ModeTotal(
-                mode: mode, orders: total.orders, revenue: total.revenue,
-                share: orders > 0 ? Double(total.orders) * 100 / Double(orders) : 0)
+        /// `window.day` as days since the epoch (the dedupe set's day tag).
+        private var dayNumber: Int64
+        private let lateness: Int64
+
+        private var ids: OrderIDSet
+        private var items: ItemTable
+        private var modes: [(orders: Int64, revenue: Int64)]
+        private var minutes: [Snapshot.MinuteTotal]
+        private var orders: Int64 = 0
+        private var revenue: Int64 = 0
+        private var customers: Int64 = 0
+        private var rejected = [Int](repeating: 0, count: RejectionReason.allCases.count)
+        private var warnings = [Int](repeating: 0, count: OrderWarning.allCases.count)
+        private var duplicates = 0
+        private var outsideDay = 0
+        private var late = 0
+        private var records = 0
+        private var latestEvent: Int64?
+        private var recent: RecentOrders
+        private var quality = QualityLog()
+
+        init(window: DayWindow, restaurant: Restaurant, limits: Limits) {
+            self.window = window
+            dayNumber = window.day.daysSinceEpoch
+            lateness = limits.lateness
+            ids = OrderIDSet(capacity: limits.orderIDs)
+            items = ItemTable(menu: restaurant.menu, limit: limits.dishNames)
+            modes = Array(repeating: (0, 0), count: restaurant.paymentModes.count)
+            minutes = Array(repeating: Snapshot.MinuteTotal(), count: 1440)
+            recent = RecentOrders(capacity: limits.recentOrders)
         }
-        let rejectedByReason = Dictionary(
-            uniqueKeysWithValues: RejectionReason.allCases.map { ($0, rejected[$0.index]) })
-        return Snapshot(
-            window: window,
-            orders: orders, revenue: revenue, customers: customers,
-            items: dishes, paymentModes: modeTotals, minutes: minutes,
-            rejected: rejectedByReason,
-            warnings: Dictionary(uniqueKeysWithValues: OrderWarning.allCases.map { ($0, warnings[$0.index]) }),
-            duplicates: duplicates, outsideDay: outsideDay, late: late,
-            recent: recent.orders(paymentIndex: paymentIndex, paymentModes: restaurant.paymentModes),
-            latestEvent: latestEvent, records: records,
-            untrackedIDs: ids.untracked, quality: quality)
+
+        /// Steps 2–4 of SEMANTICS.md §3 (step 1's verdict is in `check`).
+        @inline(__always)
+        mutating func add(
+            _ check: borrowing OrderCheck, record: UnsafeRawBufferPointer, now: Int64,
+            arrival: Int64?, origin: RecordOrigin?
+        ) -> Outcome {
+            assert(check.recordCount == record.count, "the check was made for another record")
+            records += 1
+            if case let .rejected(reason) = check.verdict {
+                rejected[reason.index] += 1
+                quality.reject(reason, at: now, origin: origin, record: record)
+                return .rejected(reason)
+            }
+            guard ids.insert(check.orderID, day: dayNumber) else {
+                duplicates += 1
+                quality.lastDuplicate = now
+                return .duplicate
+            }
+            guard let minute = window.minuteOfDay(check.timestamp) else {
+                outsideDay += 1
+                quality.lastOutsideDay = now
+                return .outsideDay
+            }
+            aggregate(check, minute: minute, record: record, arrival: arrival, now: now)
+            return .accepted
+        }
+
+        /// The last step: the order in `check` is valid, new and in the day.
+        @inline(__always)
+        private mutating func aggregate(
+            _ check: borrowing OrderCheck, minute: Int, record: UnsafeRawBufferPointer,
+            arrival: Int64?, now: Int64
+        ) {
+            let amount = check.amount
+            let mode = check.paymentIndex
+            orders += 1
+            revenue += amount
+            customers += check.customers
+            modes[mode].orders += 1
+            modes[mode].revenue += amount
+            minutes[minute].orders += 1
+            minutes[minute].revenue += amount
+            for index in 0..<check.lineCount {
+                let line = check.line(index)
+                // Menu dishes hold the first slots, in menu order; the check looked them up.
+                let slot =
+                    line.menuIndex >= 0
+                    ? line.menuIndex : check.withBytes(of: line.name, in: record) { items.slot(for: $0) }
+                items.add(slot: slot, quantity: line.quantity, price: line.price)
+            }
+            if check.hasWarnings {
+                for warning in OrderWarning.allCases {
+                    let count = check.lines(raising: warning)
+                    if count > 0 {
+                        warnings[warning.index] += count
+                        quality.lastWarning[warning] = now
+                    }
+                }
+            }
+            let timestamp = check.timestamp
+            if let arrival, arrival >= (floorDiv(timestamp, 60) + 1) * 60 + lateness {
+                late += 1
+                quality.lastLate = now
+            }
+            latestEvent = max(latestEvent ?? timestamp, timestamp)
+            if recent.admits(timestamp) { recent.insert(timestamp: timestamp, record: record) }
+        }
+
+        /// A new day: totals reset, ids of today and yesterday stay for dedupe.
+        mutating func roll(to next: DayWindow, restaurant: Restaurant, limits: Limits) {
+            var fresh = Ledger(window: next, restaurant: restaurant, limits: limits)
+            swap(&fresh.ids, &ids)
+            fresh.ids.forget(before: next.day.daysSinceEpoch - 1)
+            self = fresh
+        }
+
+        func snapshot(restaurant: Restaurant, modes paymentModes: PaymentModes) -> Snapshot {
+            var dishes: [Snapshot.ItemTotal] = []
+            for entry in items.entries where entry.quantity > 0 {
+                dishes.append(
+                    Snapshot.ItemTotal(
+                        name: entry.name, quantity: entry.quantity, revenue: entry.revenue,
+                        onMenu: entry.menuPrice != nil))
+            }
+            dishes.sort { ($0.quantity, $1.name) > ($1.quantity, $0.name) }
+            let modeTotals = zip(restaurant.paymentModes, modes).map { mode, total in
+                Snapshot.ModeTotal(
+                    mode: mode, orders: total.orders, revenue: total.revenue,
+                    share: orders > 0 ? Double(total.orders) * 100 / Double(orders) : 0)
+            }
+            let rejectedByReason = Dictionary(
+                uniqueKeysWithValues: RejectionReason.allCases.map { ($0, rejected[$0.index]) })
+            return Snapshot(
+                window: window,
+                orders: orders, revenue: revenue, customers: customers,
+                items: dishes, paymentModes: modeTotals, minutes: minutes,
+                rejected: rejectedByReason,
+                warnings: Dictionary(
+                    uniqueKeysWithValues: OrderWarning.allCases.map { ($0, warnings[$0.index]) }),
+                duplicates: duplicates, outsideDay: outsideDay, late: late,
+                recent: recent.orders(paymentIndex: paymentModes.index(of:), paymentModes: paymentModes.names),
+                latestEvent: latestEvent, records: records,
+                untrackedIDs: ids.untracked, quality: quality)
+        }
     }
 }
 

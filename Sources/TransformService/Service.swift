@@ -1,0 +1,204 @@
+import Foundation
+import Kafka
+import Logging
+import Synchronization
+import TiffinCLI
+import Transform
+
+/// The transform loop: poll a batch → check, dedupe, write gold rows and rejects → one
+/// transaction with the batch's offsets. Single-threaded on purpose: rebalances happen inside
+/// `poll`, between batches, so a batch is always committed (or aborted) by the generation that
+/// read it.
+final class Service {
+    let source: String
+    let gold: String
+    let rejects: String
+    let timeout: Double
+    let logger: Logger
+    let config: KafkaConfig
+    let producer: Producer
+    private(set) var consumer: GroupConsumer!
+    private let restaurant: Restaurant
+
+    /// What the rebalance callback hands to the loop (it runs inside `poll`, on this thread).
+    private final class Inbox: Sendable {
+        let events = Mutex<[RebalanceEvent]>([])
+    }
+    private let changes = Inbox()
+
+    private var check: OrderCheck
+    private var writer: GoldRowWriter
+    private var seen: OrderIDSet
+    private var stats = Stats()
+
+    struct Stats {
+        var records = 0
+        var gold = 0
+        var duplicates = 0
+        var rejected: [RejectionReason: Int] = [:]
+        var aborted = 0
+        var lastReport = Date()
+        var recordsAtReport = 0
+    }
+
+    /// Order ids remembered for dedupe (today's and yesterday's, by UTC day).
+    static let dedupeCapacity = 4_000_000
+
+    init(
+        config: KafkaConfig, source: String, gold: String, rejects: String, group: String,
+        restaurant: Restaurant, zone: TimeZone, zoneName: String, timeout: Double, logger: Logger
+    ) throws {
+        self.config = config
+        self.source = source
+        self.gold = gold
+        self.rejects = rejects
+        self.timeout = timeout
+        self.logger = logger
+        self.restaurant = restaurant
+        check = OrderCheck(restaurant: restaurant)
+        writer = GoldRowWriter(restaurant: restaurant, zone: zone, zoneName: zoneName)
+        seen = OrderIDSet(capacity: Self.dedupeCapacity)
+
+        var producerConfig = config
+        let host = ProcessInfo.processInfo.hostName.prefix(40)
+        producerConfig.setIfAbsent("transactional.id", "tiffin-transform-\(group)-\(host)-\(getpid())")
+        producerConfig.setIfAbsent("linger.ms", "20")
+        producer = try Producer(config: producerConfig, logger: logger)
+        // Unreachable cluster, missing topic, failed handshake: one sentence, before anything.
+        _ = try producer.checkTopic(source, timeout: timeout)
+        for topic in [gold, rejects] { _ = try producer.checkTopic(topic, timeout: timeout) }
+        try producer.initTransactions(timeout: timeout)
+        let changes = self.changes
+        consumer = try GroupConsumer(config: config, topic: source, group: group, logger: logger) { event in
+            changes.events.withLock { $0.append(event) }
+        }
+    }
+
+    func run(batch size: Int, stop: () -> Bool) throws {
+        writeStandardError("transform: reading \(source) as group member; gold rows → \(gold), rejects → \(rejects)\n")
+        while !stop() {
+            let batch = consumer.poll(max: size, timeout: 0.2)
+            try applyRebalances()
+            if !batch.isEmpty { try process(batch) }
+            report(force: false)
+        }
+        report(force: true)
+        consumer.close()
+        writeStandardError("transform: left the group; \(stats.records) records: \(stats.gold) gold, \(stats.duplicates) duplicates, \(stats.rejected.values.reduce(0, +)) rejected\n")
+    }
+
+    /// Partitions just assigned: their order ids are read again from the source topic, from the
+    /// start of yesterday (UTC) up to the committed offset, before any of their new records.
+    /// (The callback ran inside `poll`, before the fetch of those partitions started.)
+    private func applyRebalances() throws {
+        let events = changes.events.withLock { list in defer { list.removeAll() }; return list }
+        for event in events {
+            switch event {
+            case let .revoked(partitions):
+                logger.notice("partitions revoked: \(partitions)")
+            case let .assigned(partitions):
+                logger.notice("partitions assigned: \(partitions)")
+                try rebuild(partitions)
+            }
+        }
+    }
+
+    private func rebuild(_ partitions: [Int32]) throws {
+        guard !partitions.isEmpty else { return }
+        let committed = try consumer.committed(partitions, timeout: timeout)
+        let from = (Int64(Date().timeIntervalSince1970) / 86_400 - 1) * 86_400 * 1000
+        var rebuilt = 0
+        for partition in partitions {
+            let until = committed[partition] ?? -1
+            guard until > 0 else { continue }
+            try PartitionReader.read(
+                config: config, topic: source, partition: partition, fromTime: from, until: until, logger: logger
+            ) { _, value in
+                let now = Int64(Date().timeIntervalSince1970)
+                if check.check(value, now: now) == .checked {
+                    _ = seen.insert(check.orderID, day: check.timestamp / 86_400)
+                    rebuilt += 1
+                }
+            }
+        }
+        logger.notice("dedupe rebuilt for partitions \(partitions): \(rebuilt) orders up to the committed offsets")
+    }
+
+    private func process(_ batch: MessageBatch) throws {
+        var offsets = TopicOffsets(topic: source)
+        for record in batch.records { offsets.next[record.partition] = record.offset + 1 }
+        let now = Int64(Date().timeIntervalSince1970)
+        var counts = Stats()
+        do {
+            try producer.transaction(offsets: offsets, consumer: consumer, timeout: timeout) {
+                var index = 0
+                var row: [UInt8] = []
+                try batch.forEach { record, value in
+                    defer { index += 1 }
+                    counts.records += 1
+                    let key = batch.key(at: index)
+                    switch check.check(value, now: now) {
+                    case let .rejected(reason):
+                        counts.rejected[reason, default: 0] += 1
+                        try reject(value, key: key, reason: reason.rawValue, record: record)
+                    case .checked:
+                        guard seen.insert(check.orderID, day: check.timestamp / 86_400) else {
+                            counts.duplicates += 1
+                            try reject(value, key: key, reason: "duplicate", record: record)
+                            return
+                        }
+                        row.removeAll(keepingCapacity: true)
+                        writer.append(check, record: value, to: &row)
+                        _ = try row.withUnsafeBytes { bytes in
+                            try producer.send(
+                                topic: gold, key: Array(String(check.orderID).utf8), value: bytes,
+                                timestamp: check.timestamp * 1000, headers: [])
+                        }
+                        counts.gold += 1
+                    }
+                }
+            }
+        } catch let aborted as TransactionAborted {
+            // Nothing of the batch is visible. The ids it added to the dedupe set are not
+            // really seen: rebuild the set for the assignment and read from the committed offsets.
+            stats.aborted += 1
+            logger.warning("\(aborted); reading the batch again")
+            seen = OrderIDSet(capacity: Self.dedupeCapacity)
+            let partitions = consumer.assignment
+            try rebuild(partitions)
+            let committed = try consumer.committed(partitions, timeout: timeout)
+            consumer.seek(committed.filter { $0.value >= 0 })
+            return
+        }
+        consumer.commit(offsets.next)  // the embedded broker does not store offsets sent to a transaction
+        stats.records += counts.records
+        stats.gold += counts.gold
+        stats.duplicates += counts.duplicates
+        for (reason, n) in counts.rejected { stats.rejected[reason, default: 0] += n }
+    }
+
+    /// The record as it came, to the dead-letter topic, with where it came from and why.
+    private func reject(_ value: UnsafeRawBufferPointer, key: [UInt8]?, reason: String, record: MessageBatch.Record) throws {
+        try producer.send(
+            topic: rejects, key: key, value: value, timestamp: record.timestamp >= 0 ? record.timestamp : nil,
+            headers: [
+                Header("reason", reason), Header("source.topic", source),
+                Header("source.partition", "\(record.partition)"), Header("source.offset", "\(record.offset)"),
+            ])
+    }
+
+    /// A status line on standard error (and in the log) every 5 s.
+    private func report(force: Bool) {
+        let elapsed = Date().timeIntervalSince(stats.lastReport)
+        guard force || elapsed >= 5 else { return }
+        let rate = Double(stats.records - stats.recordsAtReport) / max(elapsed, 0.001)
+        stats.lastReport = Date()
+        stats.recordsAtReport = stats.records
+        let rejected = stats.rejected.sorted { $0.key < $1.key }.map { "\($0.key.rawValue) \($0.value)" }.joined(separator: ", ")
+        let line = "transform: partitions \(consumer.assignment.sorted()), lag \(consumer.lag), "
+            + String(format: "%.0f", rate) + " records/s; \(stats.gold) gold, \(stats.duplicates) duplicates"
+            + (rejected.isEmpty ? "" : ", rejected: \(rejected)") + (stats.aborted > 0 ? ", \(stats.aborted) aborted" : "")
+        logger.info("\(line)")
+        writeStandardError(line + "\n")
+    }
+}

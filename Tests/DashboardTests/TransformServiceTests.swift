@@ -1,0 +1,101 @@
+import Foundation
+import Kafka
+import TestSupport
+import Testing
+import Transform
+
+/// The `transform` service against a `broker` process: two instances in one group over 12
+/// partitions, a hostile stream (valid orders, duplicates, every kind of fault the simulated
+/// till makes), one instance killed with SIGKILL mid-stream and started again. Every input
+/// record must come out exactly once downstream: as a gold row (deduplicated by order id) or as
+/// a reject (deduplicated by its source partition and offset), with the same counts as the
+/// dashboard reading the raw topic.
+@Suite(.timeLimit(.minutes(4)), .serialized) struct TransformServiceTests {
+    static let log = NSTemporaryDirectory() + "tiffin-transform-tests.log"
+
+    static func readAll(_ brokers: String, topic: String) throws -> [(key: [UInt8]?, value: [UInt8], headers: [Header])] {
+        var config = KafkaConfig()
+        config.set("bootstrap.servers", brokers)
+        config.set("isolation.level", "read_committed")
+        let consumer = try Consumer(
+            config: config, options: .init(topic: topic, stopAtStartWatermarks: true), logger: quietLogger)
+        var out: [(key: [UInt8]?, value: [UInt8], headers: [Header])] = []
+        let deadline = Date().addingTimeInterval(60)
+        loop: while Date() < deadline {
+            switch consumer.next(timeout: 0.5) {
+            case let .batch(batch):
+                for i in 0..<batch.count { out.append((batch.key(at: i), batch.value(at: i), batch.headers(at: i))) }
+            case .closed: break loop
+            case .timedOut: continue
+            }
+        }
+        return out
+    }
+
+    static func header(_ name: String, _ headers: [Header]) -> String? {
+        headers.first { $0.name == name }.map { String(decoding: $0.value, as: UTF8.self) }
+    }
+
+    @Test func twoInstancesAndAKillAccountForEveryRecordOnce() throws {
+        let broker = try BrokerProcess(arguments: [
+            "--partitions", "12", "--topic", "restaurant-sales-gold", "--topic", "restaurant-sales-rejects",
+            "--log-file", Self.log,
+        ])
+        let outbox = NSTemporaryDirectory() + "tiffin-transform-outbox-\(UUID().uuidString)"
+        let flags = ["-b", broker.address, "--log-file", Self.log, "--batch", "200"]
+        // A first part of the stream before anyone reads, the rest while they run.
+        let first = try Run("producer", [
+            "simulate", "-b", broker.address, "--count", "6000", "--fault-rate", "0.15", "--seed", "11",
+            "--till", "41", "--outbox", outbox, "--log-file", Self.log,
+        ])
+        #expect(first.status == 0, "\(first.stderr)")
+        let a = try Spawned("transform", flags)
+        let b = try Spawned("transform", flags)
+        let more = try Spawned("producer", [
+            "simulate", "-b", broker.address, "--rate", "400", "--duration", "6", "--fault-rate", "0.15", "--seed", "12",
+            "--till", "42", "--outbox", outbox + "-2", "--log-file", Self.log,
+        ])
+        usleep(3_000_000)
+        b.signal(SIGKILL)
+        b.wait(upTo: 5)
+        let c = try Spawned("transform", flags)
+        #expect(more.wait(upTo: 60), "the second producer hung")
+        #expect(more.status == 0, "\(more.stderr)")
+
+        // The raw truth, from the dashboard reading the source topic.
+        let raw = try Run("dashboard", ["-b", broker.address, "--json", "--from", "beginning", "--log-file", Self.log])
+        let snapshot = try #require(try JSONSerialization.jsonObject(with: Data(raw.stdout.utf8)) as? [String: Any])
+        let orders = try #require((snapshot["orders"] as? NSNumber)?.intValue)
+        let duplicates = try #require((snapshot["duplicates"] as? NSNumber)?.intValue)
+        let rejected = try #require(snapshot["rejected"] as? [String: NSNumber]).mapValues(\.intValue)
+
+        // Wait until the transforms have caught up: every input record accounted for.
+        var goldIDs = Set<Int64>()
+        var rejectSources = [String: String]()  // "partition/offset" → reason
+        let deadline = Date().addingTimeInterval(90)
+        repeat {
+            usleep(1_000_000)
+            goldIDs = Set(try Self.readAll(broker.address, topic: "restaurant-sales-gold").compactMap { record in
+                (try? JSONSerialization.jsonObject(with: Data(record.value)) as? [String: Any])?["order_id"]
+                    .flatMap { ($0 as? NSNumber)?.int64Value }
+            })
+            rejectSources = [:]
+            for record in try Self.readAll(broker.address, topic: "restaurant-sales-rejects") {
+                let key = "\(Self.header("source.partition", record.headers) ?? "?")/\(Self.header("source.offset", record.headers) ?? "?")"
+                rejectSources[key] = Self.header("reason", record.headers) ?? "?"
+            }
+        } while goldIDs.count + rejectSources.count < orders + duplicates + rejected.values.reduce(0, +) && Date() < deadline
+        a.signal(SIGTERM)
+        c.signal(SIGTERM)
+        #expect(a.wait(upTo: 30) && c.wait(upTo: 30), "a transform did not stop on SIGTERM")
+
+        #expect(goldIDs.count == orders, "gold \(goldIDs.count) vs raw orders \(orders)")
+        var byReason = [String: Int]()
+        for reason in rejectSources.values { byReason[reason, default: 0] += 1 }
+        #expect(byReason["duplicate", default: 0] == duplicates, "\(byReason) vs \(duplicates) duplicates")
+        for (reason, count) in rejected where count > 0 {
+            #expect(byReason[reason, default: 0] == count, "\(reason): \(byReason[reason, default: 0]) vs \(count)")
+        }
+        #expect(rejected.values.reduce(0, +) > 0 && duplicates > 0, "the stream was not hostile enough to test anything")
+    }
+}
