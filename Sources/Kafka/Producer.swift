@@ -46,7 +46,8 @@ public final class Producer: Sendable {
     ) throws -> UInt64 {
         let id = chosen ?? nextID.wrappingAdd(1, ordering: .relaxed).oldValue
         let opaque = UnsafeMutableRawPointer(bitPattern: UInt(id))
-        let deadline = Date().addingTimeInterval(queueFullTimeout)
+        // The clock is read only once the queue is full (not once per message).
+        var deadline: Date?
         client.context.outstanding.add(1, ordering: .relaxed)
         while true {
             let err: rd_kafka_resp_err_t
@@ -63,7 +64,9 @@ public final class Producer: Sendable {
                     nil, 0, value.baseAddress, value.count, timestamp ?? 0, opaque)
             }
             if err.isOK { return id }
-            if err == RD_KAFKA_RESP_ERR__QUEUE_FULL, Date() < deadline {
+            if err == RD_KAFKA_RESP_ERR__QUEUE_FULL,
+                Date() < deadline ?? { deadline = Date().addingTimeInterval(queueFullTimeout); return deadline! }()
+            {
                 rd_kafka_poll(client.handle, 10)
                 continue
             }

@@ -89,7 +89,8 @@ extension Producer {
         topic: String, key: [UInt8]?, value: UnsafeRawBufferPointer, timestamp: Int64?,
         headers: [Header], queueFullTimeout: Double = 30
     ) throws -> UInt64 {
-        let deadline = Date().addingTimeInterval(queueFullTimeout)
+        // The clock is read only once the queue is full (not once per message).
+        var deadline: Date?
         client.context.outstanding.add(1, ordering: .relaxed)
         while true {
             let list = rd_kafka_headers_new(headers.count)!
@@ -105,7 +106,9 @@ extension Producer {
             }
             if err.isOK { return 0 }
             rd_kafka_headers_destroy(list)
-            if err == RD_KAFKA_RESP_ERR__QUEUE_FULL, Date() < deadline {
+            if err == RD_KAFKA_RESP_ERR__QUEUE_FULL,
+                Date() < deadline ?? { deadline = Date().addingTimeInterval(queueFullTimeout); return deadline! }()
+            {
                 rd_kafka_poll(client.handle, 10)
                 continue
             }

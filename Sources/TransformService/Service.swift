@@ -74,13 +74,16 @@ final class Service {
         }
     }
 
-    func run(batch size: Int, stop: () -> Bool) throws {
+    /// Processes batches until `stop()`, or (`untilCaughtUp`) until it has partitions and none
+    /// of them has anything left to read.
+    func run(batch size: Int, untilCaughtUp: Bool = false, stop: () -> Bool) throws {
         writeStandardError("transform: reading \(source) as group member; gold rows → \(gold), rejects → \(rejects)\n")
         while !stop() {
             let batch = consumer.poll(max: size, timeout: 0.2)
             try applyRebalances()
             if !batch.isEmpty { try process(batch) }
             report(force: false)
+            if untilCaughtUp, batch.isEmpty, !consumer.assignment.isEmpty, consumer.lag == 0 { break }
         }
         report(force: true)
         consumer.close()
@@ -150,9 +153,16 @@ final class Service {
                         row.removeAll(keepingCapacity: true)
                         writer.append(check, record: value, to: &row)
                         _ = try row.withUnsafeBytes { bytes in
+                            // Record time = event time; when the order reached Kafka (for
+                            // "late") travels in a header, as do its source coordinates.
                             try producer.send(
                                 topic: gold, key: Array(String(check.orderID).utf8), value: bytes,
-                                timestamp: check.timestamp * 1000, headers: [])
+                                timestamp: check.timestamp * 1000,
+                                headers: [
+                                    Header("source.timestamp", "\(record.timestamp)"),
+                                    Header("source.partition", "\(record.partition)"),
+                                    Header("source.offset", "\(record.offset)"),
+                                ])
                         }
                         counts.gold += 1
                     }

@@ -45,10 +45,13 @@ struct TransformCommand: ParsableCommand {
     var menuFile: String?
 
     @Option(help: ArgumentHelp("Most records per transaction.", valueName: "n"))
-    var batch = 5000
+    var batch = 50_000
 
     @Option(help: ArgumentHelp("Seconds to wait for Kafka before giving up at start.", valueName: "seconds"))
     var timeout: Double = 10
+
+    @Flag(help: "Stop once every assigned partition is read to its end (a batch job, a benchmark).")
+    var untilCaughtUp = false
 
     @OptionGroup(title: "Logging") var log: LogOptions
 
@@ -76,6 +79,6 @@ struct TransformCommand: ParsableCommand {
         let service = try Service(
             config: config, source: kafka.topic, gold: gold, rejects: rejects, group: group,
             restaurant: restaurant, zone: zone, zoneName: tz ?? zone.identifier, timeout: timeout, logger: logger)
-        try service.run(batch: batch) { Signals.pending() != nil }
+        try service.run(batch: batch, untilCaughtUp: untilCaughtUp) { Signals.pending() != nil }
     }
 }
