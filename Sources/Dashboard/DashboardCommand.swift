@@ -7,6 +7,12 @@ import TiffinCLI
 import Transform
 
 /// Where to start reading the topic.
+/// What the dashboard reads: raw orders (and checks them itself), or the `transform` service's
+/// gold rows and rejects.
+enum SourceChoice: String, ExpressibleByArgument, CaseIterable {
+    case raw, gold
+}
+
 enum StartChoice: String, ExpressibleByArgument, CaseIterable {
     case beginning, end, today, stored
 }
@@ -37,6 +43,15 @@ struct DashboardCommand: ParsableCommand {
 
     @Flag(help: "Stop once every partition reached the end it had at start (implied by --json and --once).")
     var untilCaughtUp = false
+
+    @Option(help: "raw: read the orders topic (-t) and check every order here; gold: read the gold rows and rejects `transform` publishes.")
+    var source: SourceChoice = .raw
+
+    @Option(help: ArgumentHelp("Gold topic (--source gold).", valueName: "topic"))
+    var gold = "restaurant-sales-gold"
+
+    @Option(help: ArgumentHelp("Rejects topic (--source gold).", valueName: "topic"))
+    var rejects = "restaurant-sales-rejects"
 
     @Flag(help: "Print the day's snapshot as one JSON object and exit.")
     var json = false
@@ -169,12 +184,30 @@ struct DashboardCommand: ParsableCommand {
         var limits = SalesState.Limits()
         limits.recentOrders = DashboardState.ordersKept
         let state = SalesState(window: window, restaurant: restaurant, limits: limits)
-        let topic = kafka.topic
+        let topic = source == .gold ? gold : kafka.topic
         let finalConfig = config
+        let sourceChoice = source
+        let goldTopic = gold
+        let rejectsTopic = rejects
         // Connecting can take up to --timeout: the full-screen view does it behind its
         // "connecting" screen, the other modes before anything else.
         let connect: @Sendable () throws -> Ingest = {
             logger.info("reading \(topic) from \(brokers) for \(window.day) in \(zone.identifier)")
+            if sourceChoice == .gold {
+                // Gold rows and rejects: committed records only (a real cluster hides aborted
+                // transactions; dedupe by order id and by source coordinates covers the rest).
+                var goldConfig = finalConfig
+                goldConfig.setIfAbsent("isolation.level", "read_committed")
+                var goldOptions = options
+                goldOptions.topic = goldTopic
+                var rejectOptions = options
+                rejectOptions.topic = rejectsTopic
+                let consumer = try Consumer(config: goldConfig, options: goldOptions, logger: logger)
+                let rejectsConsumer = try Consumer(config: goldConfig, options: rejectOptions, logger: logger)
+                var ingest = Ingest(consumer: consumer, state: state, quarantine: quarantine, brokers: brokers)
+                ingest.gold = Ingest.GoldSource(rejects: rejectsConsumer, check: OrderCheck(restaurant: restaurant))
+                return ingest
+            }
             let consumer = try Consumer(config: finalConfig, options: options, logger: logger)
             if case let .fellBackToBeginning(reason) = consumer.startResolution {
                 logger.notice("--from today: \(reason); reading from the beginning and keeping only the day's orders")

@@ -12,6 +12,24 @@ struct Ingest {
     var quarantine: Quarantine?
     /// Where the consumer reads from, for messages.
     var brokers: String
+    /// `--source gold`: `consumer` reads gold rows; the rejects come from a second consumer.
+    var gold: GoldSource?
+
+    struct GoldSource {
+        let rejects: Consumer
+        var check: OrderCheck
+        /// Source records already counted from the rejects topic (partition, offset): each
+        /// counts once, however often it was delivered.
+        var counted = Set<RecordOrigin>()
+        var closed = false
+    }
+
+    init(consumer: Consumer, state: SalesState, quarantine: Quarantine?, brokers: String) {
+        self.consumer = consumer
+        self.state = state
+        self.quarantine = quarantine
+        self.brokers = brokers
+    }
 
     /// Applies one batch and writes its rejects to the quarantine before returning, so nothing
     /// the screen counts is missing from the file. The consumer's clock (for the timestamp
@@ -24,6 +42,10 @@ struct Ingest {
         }
         let now = Int64(Date().timeIntervalSince1970)
         let quarantine = self.quarantine
+        if gold != nil {
+            applyGold(batch, now: now)
+            return
+        }
         batch.forEach { record, value in
             let arrival = record.timestamp >= 0 ? record.timestamp / 1000 : nil
             let outcome = state.ingest(
@@ -33,6 +55,69 @@ struct Ingest {
             }
         }
         try quarantine?.flush()
+    }
+
+    /// Gold rows: each is its order, checked again (cheap, and a row is never trusted
+    /// blindly), then added; a repeated row is dropped without counting (`addGold`). The time
+    /// the order reached Kafka and its source coordinates travel in headers.
+    private mutating func applyGold(_ batch: MessageBatch, now: Int64) {
+        var index = 0
+        batch.forEach { record, value in
+            defer { index += 1 }
+            let headers = batch.headers(at: index)
+            let arrival = Self.header("source.timestamp", headers).flatMap(Int64.init).map { $0 / 1000 }
+            let origin = Self.origin(headers) ?? RecordOrigin(partition: record.partition, offset: record.offset)
+            gold!.check.check(goldRow: value, now: now)
+            state.addGold(gold!.check, record: value, now: now, arrival: arrival, origin: origin)
+        }
+    }
+
+    /// The rejects topic: each source record once, under the reason in its header.
+    private mutating func applyRejects(_ batch: MessageBatch, now: Int64) {
+        var index = 0
+        batch.forEach { record, value in
+            defer { index += 1 }
+            let headers = batch.headers(at: index)
+            let origin = Self.origin(headers) ?? RecordOrigin(partition: -1 - record.partition, offset: record.offset)
+            guard gold!.counted.insert(origin).inserted else { return }
+            let reasonText = Self.header("reason", headers) ?? ""
+            let reason = RejectionReason(rawValue: reasonText)
+            if reason == nil && reasonText != "duplicate" { return }  // not ours
+            state.countRejected(reason, now: now, origin: origin, record: value)
+            if let reason, let quarantine { quarantine.keep(value, reason: reason, record: record) }
+        }
+    }
+
+    /// Takes what the rejects consumer has now (never waits). True when something came.
+    private mutating func drainRejects() throws -> Bool {
+        guard let rejects = gold?.rejects, !(gold?.closed ?? true) else { return false }
+        var moved = false
+        while true {
+            switch rejects.next(timeout: 0) {
+            case let .batch(batch):
+                applyRejects(batch, now: Int64(Date().timeIntervalSince1970))
+                moved = moved || !batch.isEmpty
+                if batch.caughtUp && batch.isEmpty { continue }
+            case .timedOut:
+                try quarantine?.flush()
+                return moved
+            case .closed:
+                gold?.closed = true
+                try quarantine?.flush()
+                return moved
+            }
+        }
+    }
+
+    private static func header(_ name: String, _ headers: [Header]) -> String? {
+        headers.first { $0.name == name }.map { String(decoding: $0.value, as: UTF8.self) }
+    }
+
+    private static func origin(_ headers: [Header]) -> RecordOrigin? {
+        guard let partition = header("source.partition", headers).flatMap(Int32.init),
+            let offset = header("source.offset", headers).flatMap(Int64.init)
+        else { return nil }
+        return RecordOrigin(partition: partition, offset: offset)
     }
 
     /// Starts the new day once the clock has passed the end of the current one (a single
@@ -60,13 +145,18 @@ struct Ingest {
     mutating func step(timeout: Double, followToday: Bool) throws -> Step {
         let poll = consumer.next(timeout: timeout)
         let rolled = followToday && rollOverIfPastMidnight(now: Int64(Date().timeIntervalSince1970))
+        let rejected = try drainRejects()
+        // With the gold stream, caught up means the rejects too.
+        let rejectsDone = gold.map { $0.closed || $0.rejects.isCaughtUp } ?? true
         switch poll {
         case let .batch(batch):
             try apply(batch)
-            return .applied(changed: rolled || !batch.isEmpty || batch.restarted, caughtUp: batch.caughtUp)
+            return .applied(
+                changed: rolled || rejected || !batch.isEmpty || batch.restarted, caughtUp: batch.caughtUp && rejectsDone)
         case .timedOut:
-            return .idle(changed: rolled)
+            return rejected ? .applied(changed: true, caughtUp: false) : .idle(changed: rolled)
         case .closed:
+            if !rejectsDone { return .applied(changed: rejected, caughtUp: false) }
             return .closed
         }
     }

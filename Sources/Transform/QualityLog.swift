@@ -1,5 +1,5 @@
 /// Where a record came from, for the quality log (partition and offset).
-public struct RecordOrigin: Sendable, Equatable {
+public struct RecordOrigin: Sendable, Hashable {
     public var partition: Int32
     public var offset: Int64
 

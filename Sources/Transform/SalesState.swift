@@ -95,6 +95,27 @@ public struct SalesState: Sendable {
         record.withUnsafeBytes { add(check, record: $0, now: now, arrival: arrival, origin: origin) }
     }
 
+    /// A gold row from the transform's gold stream (checked with `OrderCheck.check(goldRow:)`):
+    /// like `add`, except that a repeated order id is dropped without a trace. In the gold
+    /// stream duplicates were counted by the transform (they are on the rejects topic, see
+    /// `countRejected`); a repeat here is the same row delivered again (a reprocessed batch, or
+    /// an aborted transaction the embedded broker shows to read_committed readers).
+    @discardableResult
+    public mutating func addGold(
+        _ check: borrowing OrderCheck, record: UnsafeRawBufferPointer, now: Int64,
+        arrival: Int64? = nil, origin: RecordOrigin? = nil
+    ) -> Outcome {
+        ledger.add(check, record: record, now: now, arrival: arrival, origin: origin, countRepeats: false)
+    }
+
+    /// A record the transform rejected, read from its rejects topic: counted under `reason`,
+    /// or as a duplicate when `reason` is nil (the caller reads each source record once).
+    public mutating func countRejected(
+        _ reason: RejectionReason?, now: Int64, origin: RecordOrigin? = nil, record: UnsafeRawBufferPointer
+    ) {
+        ledger.count(reason, now: now, origin: origin, record: record)
+    }
+
     /// Starts a new day: totals reset, ids of today and yesterday stay for dedupe.
     public mutating func roll(to next: DayWindow) {
         guard next.day != window.day || next.zone != window.zone else { return }
@@ -148,20 +169,24 @@ extension SalesState {
         @inline(__always)
         mutating func add(
             _ check: borrowing OrderCheck, record: UnsafeRawBufferPointer, now: Int64,
-            arrival: Int64?, origin: RecordOrigin?
+            arrival: Int64?, origin: RecordOrigin?, countRepeats: Bool = true
         ) -> Outcome {
             assert(check.recordCount == record.count, "the check was made for another record")
-            records += 1
             if case let .rejected(reason) = check.verdict {
+                records += 1
                 rejected[reason.index] += 1
                 quality.reject(reason, at: now, origin: origin, record: record)
                 return .rejected(reason)
             }
             guard ids.insert(check.orderID, day: dayNumber) else {
-                duplicates += 1
-                quality.lastDuplicate = now
+                if countRepeats {
+                    records += 1
+                    duplicates += 1
+                    quality.lastDuplicate = now
+                }
                 return .duplicate
             }
+            records += 1
             guard let minute = window.minuteOfDay(check.timestamp) else {
                 outsideDay += 1
                 quality.lastOutsideDay = now
@@ -169,6 +194,19 @@ extension SalesState {
             }
             aggregate(check, minute: minute, record: record, arrival: arrival, now: now)
             return .accepted
+        }
+
+        /// A record counted elsewhere (the transform's rejects topic): its reason, or a
+        /// duplicate (`reason` nil).
+        mutating func count(_ reason: RejectionReason?, now: Int64, origin: RecordOrigin?, record: UnsafeRawBufferPointer) {
+            records += 1
+            if let reason {
+                rejected[reason.index] += 1
+                quality.reject(reason, at: now, origin: origin, record: record)
+            } else {
+                duplicates += 1
+                quality.lastDuplicate = now
+            }
         }
 
         /// The last step: the order in `check` is valid, new and in the day.

@@ -28,7 +28,10 @@ final class Service {
 
     private var check: OrderCheck
     private var writer: GoldRowWriter
-    private var seen: OrderIDSet
+    /// Order ids seen per assigned partition (records are keyed by order id, so a resend
+    /// lands on the same partition): exactly what the partition holds up to our position, so
+    /// a partition that leaves takes its ids with it and one that comes is rebuilt.
+    private var seen: [Int32: OrderIDSet] = [:]
     private var stats = Stats()
 
     struct Stats {
@@ -41,7 +44,7 @@ final class Service {
         var recordsAtReport = 0
     }
 
-    /// Order ids remembered for dedupe (today's and yesterday's, by UTC day).
+    /// Order ids remembered per partition for dedupe (today's and yesterday's, by UTC day).
     static let dedupeCapacity = 4_000_000
 
     init(
@@ -57,7 +60,6 @@ final class Service {
         self.restaurant = restaurant
         check = OrderCheck(restaurant: restaurant)
         writer = GoldRowWriter(restaurant: restaurant, zone: zone, zoneName: zoneName)
-        seen = OrderIDSet(capacity: Self.dedupeCapacity)
 
         var producerConfig = config
         let host = ProcessInfo.processInfo.hostName.prefix(40)
@@ -99,6 +101,7 @@ final class Service {
             switch event {
             case let .revoked(partitions):
                 logger.notice("partitions revoked: \(partitions)")
+                for partition in partitions { seen[partition] = nil }
             case let .assigned(partitions):
                 logger.notice("partitions assigned: \(partitions)")
                 try rebuild(partitions)
@@ -112,17 +115,20 @@ final class Service {
         let from = (Int64(Date().timeIntervalSince1970) / 86_400 - 1) * 86_400 * 1000
         var rebuilt = 0
         for partition in partitions {
+            var ids = OrderIDSet(capacity: Self.dedupeCapacity)
             let until = committed[partition] ?? -1
-            guard until > 0 else { continue }
-            try PartitionReader.read(
-                config: config, topic: source, partition: partition, fromTime: from, until: until, logger: logger
-            ) { _, value in
-                let now = Int64(Date().timeIntervalSince1970)
-                if check.check(value, now: now) == .checked {
-                    _ = seen.insert(check.orderID, day: check.timestamp / 86_400)
-                    rebuilt += 1
+            if until > 0 {
+                try PartitionReader.read(
+                    config: config, topic: source, partition: partition, fromTime: from, until: until, logger: logger
+                ) { _, value in
+                    let now = Int64(Date().timeIntervalSince1970)
+                    if check.check(value, now: now) == .checked {
+                        _ = ids.insert(check.orderID, day: check.timestamp / 86_400)
+                        rebuilt += 1
+                    }
                 }
             }
+            seen[partition] = ids
         }
         logger.notice("dedupe rebuilt for partitions \(partitions): \(rebuilt) orders up to the committed offsets")
     }
@@ -145,7 +151,9 @@ final class Service {
                         counts.rejected[reason, default: 0] += 1
                         try reject(value, key: key, reason: reason.rawValue, record: record)
                     case .checked:
-                        guard seen.insert(check.orderID, day: check.timestamp / 86_400) else {
+                        guard seen[record.partition, default: OrderIDSet(capacity: Self.dedupeCapacity)]
+                            .insert(check.orderID, day: check.timestamp / 86_400)
+                        else {
                             counts.duplicates += 1
                             try reject(value, key: key, reason: "duplicate", record: record)
                             return
@@ -173,8 +181,8 @@ final class Service {
             // really seen: rebuild the set for the assignment and read from the committed offsets.
             stats.aborted += 1
             logger.warning("\(aborted); reading the batch again")
-            seen = OrderIDSet(capacity: Self.dedupeCapacity)
             let partitions = consumer.assignment
+            seen = [:]
             try rebuild(partitions)
             let committed = try consumer.committed(partitions, timeout: timeout)
             consumer.seek(committed.filter { $0.value >= 0 })

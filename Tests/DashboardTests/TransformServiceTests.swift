@@ -97,5 +97,22 @@ import Transform
             #expect(byReason[reason, default: 0] == count, "\(reason): \(byReason[reason, default: 0]) vs \(count)")
         }
         #expect(rejected.values.reduce(0, +) > 0 && duplicates > 0, "the stream was not hostile enough to test anything")
+
+        // The dashboard reading the gold stream shows exactly what it shows from the raw topic,
+        // counters included.
+        let fromGold = try Run("dashboard", [
+            "-b", broker.address, "--json", "--from", "beginning", "--source", "gold", "--log-file", Self.log,
+        ])
+        #expect(fromGold.status == 0, "\(fromGold.stderr)")
+        let goldSnapshot = try #require(try JSONSerialization.jsonObject(with: Data(fromGold.stdout.utf8)) as? [String: Any])
+        func canonical(_ value: Any?) -> Data? {
+            value.flatMap { try? JSONSerialization.data(withJSONObject: $0, options: [.sortedKeys, .fragmentsAllowed]) }
+        }
+        for key in snapshot.keys.sorted() {
+            let same = canonical(snapshot[key]) == canonical(goldSnapshot[key])
+            let rawText = String(decoding: canonical(snapshot[key]) ?? Data(), as: UTF8.self).prefix(300)
+            let goldText = String(decoding: canonical(goldSnapshot[key]) ?? Data(), as: UTF8.self).prefix(300)
+            #expect(same, "\(key): raw \(rawText) vs gold \(goldText)")
+        }
     }
 }
