@@ -54,7 +54,7 @@ let package = Package(
         .executableTarget(
             name: "Dashboard",
             dependencies: [
-                "Transform", "Kafka", "Terminal", "TiffinCLI", "SafeText",
+                "Transform", "Kafka", "Terminal", "TiffinCLI", "SafeText", "GoldStream",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]),
@@ -73,11 +73,18 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]),
-        // The gold stream: `transform`, a consumer-group service around the pure Transform.
+        // The gold stream: the consumer-group service around the pure Transform (a library, so
+        // that the demo can run one), and `transform`, its command line.
+        .target(
+            name: "GoldStream",
+            dependencies: [
+                "Transform", "Kafka", "TiffinCLI",
+                .product(name: "Logging", package: "swift-log"),
+            ]),
         .executableTarget(
             name: "TransformService",
             dependencies: [
-                "Transform", "Kafka", "TiffinCLI",
+                "Transform", "Kafka", "TiffinCLI", "GoldStream",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]),

@@ -161,7 +161,9 @@ struct DashboardCommand: ParsableCommand {
         var config: KafkaConfig
         if demo {
             writeStandardError("dashboard: starting an embedded Kafka broker and a simulated till…\n")
-            let cluster = try Demo(topic: kafka.topic, window: window, restaurant: restaurant, logger: logger)
+            let cluster = try Demo(
+                topic: kafka.topic, window: window, restaurant: restaurant, logger: logger,
+                gold: source == .gold ? (gold, rejects) : nil)
             demoCluster = cluster
             config = try kafka.makeConfig(requireBrokers: false)
             config.set("bootstrap.servers", cluster.broker.bootstrapServers, origin: "--demo")
@@ -217,7 +219,7 @@ struct DashboardCommand: ParsableCommand {
 
         if fullScreen {
             let live = LiveView(
-                topic: kafka.topic, brokers: brokers, kiosk: kiosk, rotate: rotate,
+                topic: topic, brokers: brokers, kiosk: kiosk, rotate: rotate,
                 refresh: refresh, themes: themes, ascii: ascii, followToday: day == nil)
             try live.run(initial: state.snapshot(), connect: connect)
             return
@@ -231,7 +233,7 @@ struct DashboardCommand: ParsableCommand {
                 try writeStandardOutput(snapshot.json + "\n")
             } else {
                 try writeStandardOutput(
-                    DashboardView.report(snapshot, topic: kafka.topic, now: Int64(Date().timeIntervalSince1970)))
+                    DashboardView.report(snapshot, topic: topic, now: Int64(Date().timeIntervalSince1970)))
             }
         } else {
             try reports(&ingest)

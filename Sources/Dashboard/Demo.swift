@@ -1,4 +1,5 @@
 import Foundation
+import GoldStream
 import Kafka
 import Logging
 import TiffinCLI
@@ -10,10 +11,20 @@ final class Demo {
     let broker: EmbeddedBroker
     let producer: Producer
     let simulator: OrderSimulator
+    /// `--source gold`: a `transform` service on a thread of its own, publishing the gold
+    /// stream the dashboard reads.
+    private var transform: Worker?
 
-    init(topic: String, window: DayWindow, restaurant: Restaurant, logger: Logger) throws {
+    init(
+        topic: String, window: DayWindow, restaurant: Restaurant, logger: Logger,
+        gold: (topic: String, rejects: String)? = nil
+    ) throws {
         broker = try EmbeddedBroker(brokers: 1, logger: logger)
         try broker.createTopic(topic, partitions: 8)
+        if let gold {
+            try broker.createTopic(gold.topic, partitions: 8)
+            try broker.createTopic(gold.rejects, partitions: 8)
+        }
         var config = KafkaConfig()
         config.set("bootstrap.servers", broker.bootstrapServers, origin: "demo")
         producer = try Producer(config: config, logger: logger)
@@ -32,6 +43,26 @@ final class Demo {
         }
         simulator.start()
         logger.notice("demo: broker at \(broker.bootstrapServers), \(simulator.sent) orders so far")
+        if let gold {
+            let service = try GoldStreamService(
+                config: config, source: topic, gold: gold.topic, rejects: gold.rejects, group: "tiffin-demo",
+                restaurant: restaurant, zone: window.zone, zoneName: window.zoneName, timeout: 10, logger: logger)
+            service.statusToStandardError = false  // the screen is up
+            let box = ServiceBox(service)
+            transform = Worker(name: "tiffin-demo-transform") { worker in
+                do {
+                    try box.service.run(batch: 50_000) { worker.isStopping }
+                } catch {
+                    logger.error("demo transform stopped: \(error)")
+                }
+            }
+        }
+    }
+
+    /// Hands the service to its thread (used there only, after this).
+    private final class ServiceBox: @unchecked Sendable {
+        let service: GoldStreamService
+        init(_ service: GoldStreamService) { self.service = service }
     }
 
     /// How busy a restaurant is at a local minute of the day, relative to an ordinary hour
@@ -46,6 +77,8 @@ final class Demo {
     }
 
     deinit {
+        transform?.stop()
+        transform?.join(timeout: 5)
         simulator.stop()
         try? producer.flush(timeout: 2)
     }

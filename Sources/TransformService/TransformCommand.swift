@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import GoldStream
 import Kafka
 import Logging
 import TiffinCLI
@@ -50,6 +51,11 @@ struct TransformCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Seconds to wait for Kafka before giving up at start.", valueName: "seconds"))
     var timeout: Double = 10
 
+    @Option(help: ArgumentHelp(
+        "A name for this instance, the same across its restarts (its transactional.id): a restart then fences the instance that died, and its open transaction is aborted at once. Default: host name and process id.",
+        valueName: "name"))
+    var instance: String?
+
     @Flag(help: "Stop once every assigned partition is read to its end (a batch job, a benchmark).")
     var untilCaughtUp = false
 
@@ -65,6 +71,7 @@ struct TransformCommand: ParsableCommand {
         guard timeout > 0 && timeout <= 3600 else {
             throw ValidationError("--timeout \(String(format: "%g", timeout)): expected more than 0 and at most 3600 seconds")
         }
+        if let instance, instance.isEmpty { throw ValidationError("--instance needs a name, e.g. --instance $(hostname)-1") }
         if gold == kafka.topic || rejects == kafka.topic || gold == rejects {
             throw ValidationError("-t, --gold and --rejects must be three different topics")
         }
@@ -76,9 +83,10 @@ struct TransformCommand: ParsableCommand {
         let restaurant = try menuFile.map(RestaurantFile.load) ?? .seed
         let zone = tz.flatMap(TimeZone.init(identifier:)) ?? .current
         let config = try kafka.makeConfig()
-        let service = try Service(
+        let service = try GoldStreamService(
             config: config, source: kafka.topic, gold: gold, rejects: rejects, group: group,
-            restaurant: restaurant, zone: zone, zoneName: tz ?? zone.identifier, timeout: timeout, logger: logger)
+            restaurant: restaurant, zone: zone, zoneName: tz ?? zone.identifier, timeout: timeout, logger: logger,
+            instance: instance)
         try service.run(batch: batch, untilCaughtUp: untilCaughtUp) { Signals.pending() != nil }
     }
 }

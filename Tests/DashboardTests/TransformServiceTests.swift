@@ -49,8 +49,8 @@ import Transform
             "--till", "41", "--outbox", outbox, "--log-file", Self.log,
         ])
         #expect(first.status == 0, "\(first.stderr)")
-        let a = try Spawned("transform", flags)
-        let b = try Spawned("transform", flags)
+        let a = try Spawned("transform", flags + ["--instance", "a"])
+        let b = try Spawned("transform", flags + ["--instance", "b"])
         let more = try Spawned("producer", [
             "simulate", "-b", broker.address, "--rate", "400", "--duration", "6", "--fault-rate", "0.15", "--seed", "12",
             "--till", "42", "--outbox", outbox + "-2", "--log-file", Self.log,
@@ -58,7 +58,8 @@ import Transform
         usleep(3_000_000)
         b.signal(SIGKILL)
         b.wait(upTo: 5)
-        let c = try Spawned("transform", flags)
+        // b again, under its name: it fences the dead one's open transaction.
+        let c = try Spawned("transform", flags + ["--instance", "b"])
         #expect(more.wait(upTo: 60), "the second producer hung")
         #expect(more.status == 0, "\(more.stderr)")
 

@@ -5,11 +5,11 @@ import Synchronization
 import TiffinCLI
 import Transform
 
-/// The transform loop: poll a batch → check, dedupe, write gold rows and rejects → one
+/// The `transform` service's loop (also run inside `dashboard --demo --source gold`): poll a batch → check, dedupe, write gold rows and rejects → one
 /// transaction with the batch's offsets. Single-threaded on purpose: rebalances happen inside
 /// `poll`, between batches, so a batch is always committed (or aborted) by the generation that
 /// read it.
-final class Service {
+public final class GoldStreamService {
     let source: String
     let gold: String
     let rejects: String
@@ -47,9 +47,17 @@ final class Service {
     /// Order ids remembered per partition for dedupe (today's and yesterday's, by UTC day).
     static let dedupeCapacity = 4_000_000
 
-    init(
+    /// Status lines go to standard error too (not when a screen is up: the demo).
+    public var statusToStandardError = true
+
+    /// `instance`: a name stable across restarts of this instance (its `transactional.id`), so
+    /// that a restarted instance fences the one that died and its open transaction is aborted
+    /// at once; nil: host name and process id (no fencing across restarts: a dead instance's
+    /// open transaction then holds read_committed readers back until it times out).
+    public init(
         config: KafkaConfig, source: String, gold: String, rejects: String, group: String,
-        restaurant: Restaurant, zone: TimeZone, zoneName: String, timeout: Double, logger: Logger
+        restaurant: Restaurant, zone: TimeZone, zoneName: String, timeout: Double, logger: Logger,
+        instance: String? = nil
     ) throws {
         self.config = config
         self.source = source
@@ -63,7 +71,8 @@ final class Service {
 
         var producerConfig = config
         let host = ProcessInfo.processInfo.hostName.prefix(40)
-        producerConfig.setIfAbsent("transactional.id", "tiffin-transform-\(group)-\(host)-\(getpid())")
+        producerConfig.setIfAbsent(
+            "transactional.id", "tiffin-transform-\(group)-" + (instance ?? "\(host)-\(getpid())"))
         producerConfig.setIfAbsent("linger.ms", "20")
         producer = try Producer(config: producerConfig, logger: logger)
         // Unreachable cluster, missing topic, failed handshake: one sentence, before anything.
@@ -78,8 +87,8 @@ final class Service {
 
     /// Processes batches until `stop()`, or (`untilCaughtUp`) until it has partitions and none
     /// of them has anything left to read.
-    func run(batch size: Int, untilCaughtUp: Bool = false, stop: () -> Bool) throws {
-        writeStandardError("transform: reading \(source) as group member; gold rows → \(gold), rejects → \(rejects)\n")
+    public func run(batch size: Int, untilCaughtUp: Bool = false, stop: () -> Bool) throws {
+        say("transform: reading \(source) as group member; gold rows → \(gold), rejects → \(rejects)\n")
         while !stop() {
             let batch = consumer.poll(max: size, timeout: 0.2)
             try applyRebalances()
@@ -89,7 +98,7 @@ final class Service {
         }
         report(force: true)
         consumer.close()
-        writeStandardError("transform: left the group; \(stats.records) records: \(stats.gold) gold, \(stats.duplicates) duplicates, \(stats.rejected.values.reduce(0, +)) rejected\n")
+        say("transform: left the group; \(stats.records) records: \(stats.gold) gold, \(stats.duplicates) duplicates, \(stats.rejected.values.reduce(0, +)) rejected\n")
     }
 
     /// Partitions just assigned: their order ids are read again from the source topic, from the
@@ -133,10 +142,23 @@ final class Service {
         logger.notice("dedupe rebuilt for partitions \(partitions): \(rebuilt) orders up to the committed offsets")
     }
 
+    /// The UTC day the dedupe sets were last trimmed for.
+    private var trimmedDay: Int64 = 0
+
+    /// Once a UTC day: ids of days before yesterday leave every partition's set, so memory
+    /// follows two days of orders, not the whole stream.
+    private func trimIfNewDay(_ now: Int64) {
+        let today = now / 86_400
+        guard today != trimmedDay else { return }
+        trimmedDay = today
+        for partition in Array(seen.keys) { seen[partition]?.forget(before: today - 1) }
+    }
+
     private func process(_ batch: MessageBatch) throws {
         var offsets = TopicOffsets(topic: source)
         for record in batch.records { offsets.next[record.partition] = record.offset + 1 }
         let now = Int64(Date().timeIntervalSince1970)
+        trimIfNewDay(now)
         var counts = Stats()
         do {
             try producer.transaction(offsets: offsets, consumer: consumer, timeout: timeout) {
@@ -205,6 +227,11 @@ final class Service {
             ])
     }
 
+    private func say(_ text: String) {
+        logger.notice("\(text.trimmingCharacters(in: .newlines))")
+        if statusToStandardError { writeStandardError(text) }
+    }
+
     /// A status line on standard error (and in the log) every 5 s.
     private func report(force: Bool) {
         let elapsed = Date().timeIntervalSince(stats.lastReport)
@@ -217,6 +244,6 @@ final class Service {
             + String(format: "%.0f", rate) + " records/s; \(stats.gold) gold, \(stats.duplicates) duplicates"
             + (rejected.isEmpty ? "" : ", rejected: \(rejected)") + (stats.aborted > 0 ? ", \(stats.aborted) aborted" : "")
         logger.info("\(line)")
-        writeStandardError(line + "\n")
+        if statusToStandardError { writeStandardError(line + "\n") }
     }
 }
