@@ -13,18 +13,21 @@ import Transform
 @Suite(.timeLimit(.minutes(4)), .serialized) struct TransformServiceTests {
     static let log = NSTemporaryDirectory() + "tiffin-transform-tests.log"
 
-    static func readAll(_ brokers: String, topic: String) throws -> [(key: [UInt8]?, value: [UInt8], headers: [Header])] {
+    static func readAll(_ brokers: String, topic: String) throws -> [(key: [UInt8]?, value: [UInt8], headers: [Header], place: String)] {
         var config = KafkaConfig()
         config.set("bootstrap.servers", brokers)
         config.set("isolation.level", "read_committed")
         let consumer = try Consumer(
             config: config, options: .init(topic: topic, stopAtStartWatermarks: true), logger: quietLogger)
-        var out: [(key: [UInt8]?, value: [UInt8], headers: [Header])] = []
+        var out: [(key: [UInt8]?, value: [UInt8], headers: [Header], place: String)] = []
         let deadline = Date().addingTimeInterval(60)
         loop: while Date() < deadline {
             switch consumer.next(timeout: 0.5) {
             case let .batch(batch):
-                for i in 0..<batch.count { out.append((batch.key(at: i), batch.value(at: i), batch.headers(at: i))) }
+                for i in 0..<batch.count {
+                    let record = batch.records[i]
+                    out.append((batch.key(at: i), batch.value(at: i), batch.headers(at: i), "\(record.partition)/\(record.offset)"))
+                }
             case .closed: break loop
             case .timedOut: continue
             }
@@ -64,7 +67,9 @@ import Transform
         #expect(more.status == 0, "\(more.stderr)")
 
         // The raw truth, from the dashboard reading the source topic.
-        let raw = try Run("dashboard", ["-b", broker.address, "--json", "--from", "beginning", "--log-file", Self.log])
+        let day = LocalDay(daysSinceEpoch: Int64(Date().timeIntervalSince1970) / 86_400).description
+        let dayFlags = ["--day", day, "--tz", "UTC"]
+        let raw = try Run("dashboard", ["-b", broker.address, "--json", "--from", "beginning", "--log-file", Self.log] + dayFlags)
         let snapshot = try #require(try JSONSerialization.jsonObject(with: Data(raw.stdout.utf8)) as? [String: Any])
         let orders = try #require((snapshot["orders"] as? NSNumber)?.intValue)
         let duplicates = try #require((snapshot["duplicates"] as? NSNumber)?.intValue)
@@ -103,7 +108,7 @@ import Transform
         // counters included.
         let fromGold = try Run("dashboard", [
             "-b", broker.address, "--json", "--from", "beginning", "--source", "gold", "--log-file", Self.log,
-        ])
+        ] + dayFlags)
         #expect(fromGold.status == 0, "\(fromGold.stderr)")
         let goldSnapshot = try #require(try JSONSerialization.jsonObject(with: Data(fromGold.stdout.utf8)) as? [String: Any])
         func canonical(_ value: Any?) -> Data? {
@@ -114,6 +119,37 @@ import Transform
             let rawText = String(decoding: canonical(snapshot[key]) ?? Data(), as: UTF8.self).prefix(300)
             let goldText = String(decoding: canonical(goldSnapshot[key]) ?? Data(), as: UTF8.self).prefix(300)
             #expect(same, "\(key): raw \(rawText) vs gold \(goldText)")
+        }
+
+        // And both equal the independent re-computation of the contract over the raw records.
+        let file = NSTemporaryDirectory() + "tiffin-transform-records-\(UUID().uuidString).b64"
+        defer { try? FileManager.default.removeItem(atPath: file) }
+        let rawRecords = try Self.readAll(broker.address, topic: "restaurant-sales")
+        // Every reject is its source record, byte for byte.
+        let rawByPlace = Dictionary(rawRecords.map { ($0.place, $0.value) }, uniquingKeysWith: { a, _ in a })
+        var mismatched = 0
+        for record in try Self.readAll(broker.address, topic: "restaurant-sales-rejects") {
+            let place = "\(Self.header("source.partition", record.headers) ?? "?")/\(Self.header("source.offset", record.headers) ?? "?")"
+            if rawByPlace[place] != record.value { mismatched += 1 }
+        }
+        #expect(mismatched == 0, "\(mismatched) rejects differ from their source records")
+        try rawRecords.map { Data($0.value).base64EncodedString() }.joined(separator: "\n")
+            .appending("\n").write(toFile: file, atomically: true, encoding: .utf8)
+        let python = Process()
+        python.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        python.arguments = [
+            "python3", repositoryRoot() + "/tools/recompute.py", file, "--day", day, "--tz", "UTC",
+            "--now", String(Int(Date().timeIntervalSince1970)),
+        ]
+        let out = Pipe()
+        python.standardOutput = out
+        try python.run()
+        let theirs = out.fileHandleForReading.readDataToEndOfFile()
+        python.waitUntilExit()
+        #expect(python.terminationStatus == 0)
+        let recomputed = try #require(try JSONSerialization.jsonObject(with: theirs) as? [String: Any])
+        for key in recomputed.keys.sorted() {
+            #expect(canonical(recomputed[key]) == canonical(goldSnapshot[key]), "\(key): recompute vs gold")
         }
     }
 }
