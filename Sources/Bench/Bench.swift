@@ -23,6 +23,27 @@ struct Bench: ParsableCommand {
     }
 }
 
+/// Runs a program to completion and returns its wall time in seconds; with `expectInOutput`,
+/// checks that its standard output says so (standard error passes through).
+func timeProcess(_ path: String, _ arguments: [String], expectInOutput: String? = nil) throws -> Double {
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: path)
+    p.arguments = arguments
+    let out = Pipe()
+    p.standardOutput = expectInOutput == nil ? FileHandle(forWritingAtPath: "/dev/null") : out
+    p.standardError = FileHandle.standardError
+    let start = DispatchTime.now().uptimeNanoseconds
+    try p.run()
+    let data = expectInOutput == nil ? Data() : (try out.fileHandleForReading.readToEnd() ?? Data())
+    p.waitUntilExit()
+    let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+    guard p.terminationStatus == 0 else { throw ValidationError("\(path) exited \(p.terminationStatus)") }
+    if let expectInOutput, !String(decoding: data, as: UTF8.self).contains(expectInOutput) {
+        throw ValidationError("\(path) did not report \(expectInOutput): \(String(decoding: data.prefix(300), as: UTF8.self))")
+    }
+    return seconds
+}
+
 /// Times `body` `repeats` times and returns the median seconds.
 func median(repeats: Int, _ body: () throws -> Void) rethrows -> Double {
     var times: [Double] = []
@@ -191,24 +212,6 @@ struct PipelineBench: ParsableCommand {
         return seconds
     }
 
-    private func timeProcess(_ path: String, _ arguments: [String], expectInOutput: String? = nil) throws -> Double {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: path)
-        p.arguments = arguments
-        let out = Pipe()
-        p.standardOutput = expectInOutput == nil ? FileHandle(forWritingAtPath: "/dev/null") : out
-        p.standardError = FileHandle.standardError
-        let start = DispatchTime.now().uptimeNanoseconds
-        try p.run()
-        let data = expectInOutput == nil ? Data() : (try out.fileHandleForReading.readToEnd() ?? Data())
-        p.waitUntilExit()
-        let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
-        guard p.terminationStatus == 0 else { throw ValidationError("\(path) exited \(p.terminationStatus)") }
-        if let expectInOutput, !String(decoding: data, as: UTF8.self).contains(expectInOutput) {
-            throw ValidationError("\(path) did not report \(expectInOutput): \(String(decoding: data.prefix(300), as: UTF8.self))")
-        }
-        return seconds
-    }
 }
 
 /// Reads a topic on another broker with the Consumer alone (no parsing), to separate the
@@ -277,11 +280,11 @@ struct ProduceBench: ParsableCommand {
         for run in 0..<repeats {
             try broker.createTopic("kcat-\(run)", partitions: partitions)
             try broker.createTopic("till-\(run)", partitions: partitions)
-            kcatTimes.append(try time("/usr/bin/kcat", [
+            kcatTimes.append(try timeProcess("/usr/bin/kcat", [
                 "-P", "-b", broker.bootstrapServers, "-t", "kcat-\(run)", "-K", "\t", "-l",
                 "-X", "enable.idempotence=true", "-X", "acks=all", input,
             ]))
-            producerTimes.append(try time(producer, [
+            producerTimes.append(try timeProcess(producer, [
                 "simulate", "-b", broker.bootstrapServers, "-t", "till-\(run)", "--count", "\(orders)", "--rate", "0",
                 "--fault-rate", "0", "--till", "1", "--outbox", scratch + "/outbox-\(run)", "--log-file", "/dev/null",
             ]))
@@ -293,16 +296,4 @@ struct ProduceBench: ParsableCommand {
         print("  (medians of \(repeats): kcat \(kcatTimes.map { String(format: "%.2f", $0) }), producer \(producerTimes.map { String(format: "%.2f", $0) }))")
     }
 
-    private func time(_ path: String, _ arguments: [String]) throws -> Double {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: path)
-        p.arguments = arguments
-        p.standardOutput = FileHandle(forWritingAtPath: "/dev/null")
-        p.standardError = FileHandle(forWritingAtPath: "/dev/null")
-        let start = DispatchTime.now().uptimeNanoseconds
-        try p.run()
-        p.waitUntilExit()
-        guard p.terminationStatus == 0 else { throw ValidationError("\(path) exited \(p.terminationStatus)") }
-        return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
-    }
 }

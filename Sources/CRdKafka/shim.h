@@ -5,27 +5,10 @@
 #include <librdkafka/rdkafka.h>
 #include <librdkafka/rdkafka_mock.h>
 
-/// Produce one message with key, value and record timestamp (ms since the epoch; 0 = now).
-/// `rd_kafka_producev` is variadic, so Swift reaches it through this helper.
-/// The payload is copied; `opaque` comes back in the delivery report.
-static inline rd_kafka_resp_err_t tiffin_produce(rd_kafka_t *rk, const char *topic,
-                                                 int32_t partition,
-                                                 const void *key, size_t key_len,
-                                                 const void *value, size_t value_len,
-                                                 int64_t timestamp_ms, void *opaque) {
-    return rd_kafka_producev(rk,
-                             RD_KAFKA_V_TOPIC(topic),
-                             RD_KAFKA_V_PARTITION(partition),
-                             RD_KAFKA_V_KEY(key, key_len),
-                             RD_KAFKA_V_VALUE((void *)value, value_len),
-                             RD_KAFKA_V_TIMESTAMP(timestamp_ms),
-                             RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
-                             RD_KAFKA_V_OPAQUE(opaque),
-                             RD_KAFKA_V_END);
-}
-
-/// The same with headers (`headers` may be NULL). On success librdkafka owns `headers`; on
-/// failure the caller still does and must destroy them.
+/// Produce one message with key, value, record timestamp (ms since the epoch; 0 = now) and
+/// headers (may be NULL). `rd_kafka_producev` is variadic, so Swift reaches it through this
+/// helper. The payload is copied; `opaque` comes back in the delivery report. On success
+/// librdkafka owns `headers`; on failure the caller still does and must destroy them.
 static inline rd_kafka_resp_err_t tiffin_produce_headers(rd_kafka_t *rk, const char *topic,
                                                          int32_t partition,
                                                          const void *key, size_t key_len,

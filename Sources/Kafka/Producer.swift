@@ -41,7 +41,7 @@ public final class Producer: Sendable {
     @discardableResult
     public func send(
         topic: String, key: [UInt8]? = nil, value: UnsafeRawBufferPointer,
-        timestamp: Int64? = nil, partition: Int32? = nil, queueFullTimeout: Double = 30,
+        timestamp: Int64? = nil, partition: Int32? = nil, headers: [Header] = [], queueFullTimeout: Double = 30,
         id chosen: UInt64? = nil
     ) throws -> UInt64 {
         let id = chosen ?? nextID.wrappingAdd(1, ordering: .relaxed).oldValue
@@ -50,20 +50,23 @@ public final class Producer: Sendable {
         var deadline: Date?
         client.context.outstanding.add(1, ordering: .relaxed)
         while true {
-            let err: rd_kafka_resp_err_t
-            if let key {
-                err = key.withUnsafeBytes { k in
-                    tiffin_produce(
-                        client.handle, topic, partition ?? RD_KAFKA_PARTITION_UA,
-                        k.baseAddress, k.count, value.baseAddress, value.count,
-                        timestamp ?? 0, opaque)
+            // librdkafka takes the headers on success; on failure they are still ours.
+            var list: OpaquePointer?
+            if !headers.isEmpty {
+                list = rd_kafka_headers_new(headers.count)
+                for header in headers {
+                    header.value.withUnsafeBytes { bytes in
+                        _ = rd_kafka_header_add(list, header.name, -1, bytes.baseAddress, bytes.count)
+                    }
                 }
-            } else {
-                err = tiffin_produce(
-                    client.handle, topic, partition ?? RD_KAFKA_PARTITION_UA,
-                    nil, 0, value.baseAddress, value.count, timestamp ?? 0, opaque)
+            }
+            let err: rd_kafka_resp_err_t = (key ?? []).withUnsafeBytes { k in
+                tiffin_produce_headers(
+                    client.handle, topic, partition ?? RD_KAFKA_PARTITION_UA, key == nil ? nil : k.baseAddress,
+                    key == nil ? 0 : k.count, value.baseAddress, value.count, timestamp ?? 0, list, opaque)
             }
             if err.isOK { return id }
+            if let list { rd_kafka_headers_destroy(list) }
             if err == RD_KAFKA_RESP_ERR__QUEUE_FULL,
                 Date() < deadline ?? { deadline = Date().addingTimeInterval(queueFullTimeout); return deadline! }()
             {

@@ -83,40 +83,6 @@ public struct TopicOffsets: Sendable, Equatable {
 }
 
 extension Producer {
-    /// Queues one message with headers (see `send`).
-    @discardableResult
-    public func send(
-        topic: String, key: [UInt8]?, value: UnsafeRawBufferPointer, timestamp: Int64?,
-        headers: [Header], queueFullTimeout: Double = 30
-    ) throws -> UInt64 {
-        // The clock is read only once the queue is full (not once per message).
-        var deadline: Date?
-        client.context.outstanding.add(1, ordering: .relaxed)
-        while true {
-            let list = rd_kafka_headers_new(headers.count)!
-            for header in headers {
-                header.value.withUnsafeBytes { bytes in
-                    _ = rd_kafka_header_add(list, header.name, -1, bytes.baseAddress, bytes.count)
-                }
-            }
-            let err: rd_kafka_resp_err_t = (key ?? []).withUnsafeBytes { k in
-                tiffin_produce_headers(
-                    client.handle, topic, RD_KAFKA_PARTITION_UA, key == nil ? nil : k.baseAddress,
-                    key == nil ? 0 : k.count, value.baseAddress, value.count, timestamp ?? 0, list, nil)
-            }
-            if err.isOK { return 0 }
-            rd_kafka_headers_destroy(list)
-            if err == RD_KAFKA_RESP_ERR__QUEUE_FULL,
-                Date() < deadline ?? { deadline = Date().addingTimeInterval(queueFullTimeout); return deadline! }()
-            {
-                rd_kafka_poll(client.handle, 10)
-                continue
-            }
-            client.context.outstanding.subtract(1, ordering: .relaxed)
-            throw err == RD_KAFKA_RESP_ERR__QUEUE_FULL ? KafkaError.queueFull : KafkaError.code(err)
-        }
-    }
-
     /// Registers the producer's `transactional.id` with the cluster, fencing any older producer
     /// with the same id (its open transaction is aborted). Call once, before `transaction`.
     public func initTransactions(timeout: Double) throws {

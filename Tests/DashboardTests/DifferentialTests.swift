@@ -78,15 +78,7 @@ import Transform
         ])
         #expect(ours.status == 0, "\(ours.stderr)")
 
-        let python = Process()
-        python.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        python.arguments = ["python3", repositoryRoot() + "/tools/recompute.py", file, "--day", day, "--tz", zone, "--now", String(now)]
-        let out = Pipe()
-        python.standardOutput = out
-        try python.run()
-        let theirs = out.fileHandleForReading.readDataToEndOfFile()
-        python.waitUntilExit()
-        #expect(python.terminationStatus == 0)
+        let theirs = try recompute(file, day: day, zone: zone, now: now)
 
         let a = try JSONSerialization.jsonObject(with: Data(ours.stdout.utf8)) as? NSDictionary
         let b = try JSONSerialization.jsonObject(with: theirs) as? NSDictionary
@@ -102,6 +94,20 @@ import Transform
         #expect((a?["orders"] as? Int ?? 0) > 500)
         #expect((a?["duplicates"] as? Int ?? 0) > 10)
     }
+}
+
+/// `tools/recompute.py` over a file of base64 records (one per line): its JSON snapshot.
+func recompute(_ file: String, day: String, zone: String, now: Int) throws -> Data {
+    let python = Process()
+    python.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    python.arguments = ["python3", repositoryRoot() + "/tools/recompute.py", file, "--day", day, "--tz", zone, "--now", String(now)]
+    let out = Pipe()
+    python.standardOutput = out
+    try python.run()
+    let data = out.fileHandleForReading.readDataToEndOfFile()
+    python.waitUntilExit()
+    #expect(python.terminationStatus == 0, "tools/recompute.py failed")
+    return data
 }
 
 func repositoryRoot() -> String {

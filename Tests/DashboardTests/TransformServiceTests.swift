@@ -135,18 +135,7 @@ import Transform
         #expect(mismatched == 0, "\(mismatched) rejects differ from their source records")
         try rawRecords.map { Data($0.value).base64EncodedString() }.joined(separator: "\n")
             .appending("\n").write(toFile: file, atomically: true, encoding: .utf8)
-        let python = Process()
-        python.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        python.arguments = [
-            "python3", repositoryRoot() + "/tools/recompute.py", file, "--day", day, "--tz", "UTC",
-            "--now", String(Int(Date().timeIntervalSince1970)),
-        ]
-        let out = Pipe()
-        python.standardOutput = out
-        try python.run()
-        let theirs = out.fileHandleForReading.readDataToEndOfFile()
-        python.waitUntilExit()
-        #expect(python.terminationStatus == 0)
+        let theirs = try recompute(file, day: day, zone: "UTC", now: Int(Date().timeIntervalSince1970))
         let recomputed = try #require(try JSONSerialization.jsonObject(with: theirs) as? [String: Any])
         for key in recomputed.keys.sorted() {
             #expect(canonical(recomputed[key]) == canonical(goldSnapshot[key]), "\(key): recompute vs gold")
