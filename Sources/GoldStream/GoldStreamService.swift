@@ -77,7 +77,13 @@ public final class GoldStreamService {
         producer = try Producer(config: producerConfig, logger: logger)
         // Unreachable cluster, missing topic, failed handshake: one sentence, before anything.
         _ = try producer.checkTopic(source, timeout: timeout)
-        for topic in [gold, rejects] { _ = try producer.checkTopic(topic, timeout: timeout) }
+        for (topic, flag) in [(gold, "--gold"), (rejects, "--rejects")] {
+            do {
+                _ = try producer.checkTopic(topic, timeout: timeout)
+            } catch KafkaError.unknownTopic {
+                throw MissingTopic(topic: topic, flag: flag)
+            }
+        }
         try producer.initTransactions(timeout: timeout)
         let changes = self.changes
         consumer = try GroupConsumer(config: config, topic: source, group: group, logger: logger) { event in
@@ -245,5 +251,16 @@ public final class GoldStreamService {
             + (rejected.isEmpty ? "" : ", rejected: \(rejected)") + (stats.aborted > 0 ? ", \(stats.aborted) aborted" : "")
         logger.info("\(line)")
         if statusToStandardError { writeStandardError(line + "\n") }
+    }
+}
+
+/// A topic the service writes to does not exist (the cluster does not create it on its own).
+public struct MissingTopic: Error, CustomStringConvertible {
+    public var topic: String
+    public var flag: String
+
+    public var description: String {
+        "topic '\(topic)' (\(flag)) does not exist on the cluster; create it (with `broker`: "
+            + "--topic \(topic)) or name another with \(flag)"
     }
 }

@@ -141,4 +141,18 @@ import Transform
             #expect(canonical(recomputed[key]) == canonical(goldSnapshot[key]), "\(key): recompute vs gold")
         }
     }
+
+    @Test func anUnreachableClusterOrAMissingTopicIsOneSentenceAndExitTwo() throws {
+        let nowhere = "127.0.0.1:\(try freeLoopbackPort())"
+        let unreachable = try Run("transform", ["-b", nowhere, "--timeout", "2", "--log-file", Self.log])
+        #expect(unreachable.status == 2)
+        #expect(unreachable.stderr.contains("cannot reach Kafka at \(nowhere) within 2 s"), "\(unreachable.stderr)")
+        #expect(unreachable.seconds < 2 + 5)
+
+        let broker = try BrokerProcess(arguments: ["--partitions", "2", "--log-file", Self.log])
+        let missing = try Run("transform", ["-b", broker.address, "--timeout", "5", "--log-file", Self.log])
+        #expect(missing.status == 2)
+        #expect(missing.stderr.contains("topic 'restaurant-sales-gold' (--gold) does not exist"), "\(missing.stderr)")
+        #expect(missing.stderr.split(separator: "\n").count == 1, "\(missing.stderr)")
+    }
 }
