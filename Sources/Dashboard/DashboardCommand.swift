@@ -204,10 +204,21 @@ struct DashboardCommand: ParsableCommand {
                 goldOptions.topic = goldTopic
                 var rejectOptions = options
                 rejectOptions.topic = rejectsTopic
+                // Rejects carry their source's record time, gold rows the event time: a gold
+                // row whose order came in time may be stamped up to days earlier, so the gold
+                // topic is read from two days before, and rows whose source came before the
+                // start are left out (`sourceStart`).
+                var sourceStart: Int64?
+                if case let .timestamp(milliseconds) = options.start {
+                    sourceStart = milliseconds
+                    goldOptions.start = .timestamp(milliseconds: milliseconds - 2 * 86_400_000)
+                }
                 let consumer = try Consumer(config: goldConfig, options: goldOptions, logger: logger)
                 let rejectsConsumer = try Consumer(config: goldConfig, options: rejectOptions, logger: logger)
                 var ingest = Ingest(consumer: consumer, state: state, quarantine: quarantine, brokers: brokers)
-                ingest.gold = Ingest.GoldSource(rejects: rejectsConsumer, check: OrderCheck(restaurant: restaurant))
+                ingest.gold = Ingest.GoldSource(
+                    rejects: rejectsConsumer, check: OrderCheck(restaurant: restaurant),
+                    bounded: options.stopAtStartWatermarks, sourceStart: sourceStart)
                 return ingest
             }
             let consumer = try Consumer(config: finalConfig, options: options, logger: logger)

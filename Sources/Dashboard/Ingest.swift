@@ -18,10 +18,25 @@ struct Ingest {
     struct GoldSource {
         let rejects: Consumer
         var check: OrderCheck
+        /// Reports (`--json`, `--once`): both topics are read to the ends they had at start,
+        /// and the report waits for both.
+        var bounded: Bool
+        /// Gold rows whose source record reached Kafka before this (ms) are left out, so the
+        /// gold view reads the same records as the raw view with the same `--from` (gold rows
+        /// carry the event time as their record time; the source's travels in a header).
+        var sourceStart: Int64?
         /// Source records already counted from the rejects topic (partition, offset): each
         /// counts once, however often it was delivered.
         var counted = Set<RecordOrigin>()
-        var closed = false
+        var rejectsClosed = false
+        var goldClosed = false
+
+        init(rejects: Consumer, check: OrderCheck, bounded: Bool, sourceStart: Int64?) {
+            self.rejects = rejects
+            self.check = check
+            self.bounded = bounded
+            self.sourceStart = sourceStart
+        }
     }
 
     init(consumer: Consumer, state: SalesState, quarantine: Quarantine?, brokers: String) {
@@ -65,7 +80,9 @@ struct Ingest {
         batch.forEach { record, value in
             defer { index += 1 }
             let headers = batch.headers(at: index)
-            let arrival = Self.header("source.timestamp", headers).flatMap(Int64.init).map { $0 / 1000 }
+            let sourceTime = Self.header("source.timestamp", headers).flatMap(Int64.init)
+            if let start = gold!.sourceStart, let sourceTime, sourceTime >= 0, sourceTime < start { return }
+            let arrival = sourceTime.map { $0 / 1000 }
             let origin = Self.origin(headers) ?? RecordOrigin(partition: record.partition, offset: record.offset)
             gold!.check.check(goldRow: value, now: now)
             state.addGold(gold!.check, record: value, now: now, arrival: arrival, origin: origin)
@@ -88,25 +105,52 @@ struct Ingest {
         }
     }
 
-    /// Takes what the rejects consumer has now (never waits). True when something came.
-    private mutating func drainRejects() throws -> Bool {
-        guard let rejects = gold?.rejects, !(gold?.closed ?? true) else { return false }
+    /// Takes what the rejects consumer has, waiting up to `wait` seconds for the first batch.
+    /// True when something came.
+    private mutating func drainRejects(wait: Double) throws -> Bool {
+        guard let rejects = gold?.rejects, !(gold?.rejectsClosed ?? true) else { return false }
         var moved = false
+        var timeout = wait
         while true {
-            switch rejects.next(timeout: 0) {
+            switch rejects.next(timeout: timeout) {
             case let .batch(batch):
                 applyRejects(batch, now: Int64(Date().timeIntervalSince1970))
                 moved = moved || !batch.isEmpty
-                if batch.caughtUp && batch.isEmpty { continue }
+                timeout = 0
             case .timedOut:
                 try quarantine?.flush()
                 return moved
             case .closed:
-                gold?.closed = true
+                gold?.rejectsClosed = true
                 try quarantine?.flush()
                 return moved
             }
         }
+    }
+
+    /// `step` with the gold stream: gold rows first, then whatever the rejects consumer has
+    /// (waiting on it once the gold rows are done). A report ends only when both topics were
+    /// read to their ends (`.closed`); the live view is caught up when both consumers are.
+    private mutating func stepGold(timeout: Double, followToday: Bool) throws -> Step {
+        var changed = false
+        var sawCaughtUpBatch = false
+        if !gold!.goldClosed {
+            switch consumer.next(timeout: timeout) {
+            case let .batch(batch):
+                try apply(batch)
+                changed = !batch.isEmpty || batch.restarted
+                sawCaughtUpBatch = batch.caughtUp
+            case .timedOut: break
+            case .closed: gold!.goldClosed = true
+            }
+        }
+        let rolled = followToday && rollOverIfPastMidnight(now: Int64(Date().timeIntervalSince1970))
+        let rejected = try drainRejects(wait: gold!.goldClosed ? timeout : 0)
+        if gold!.goldClosed && gold!.rejectsClosed { return .closed }
+        let caughtUp = !gold!.bounded
+            && (sawCaughtUpBatch || consumer.isCaughtUp) && gold!.rejects.isCaughtUp
+        if changed || rejected || rolled { return .applied(changed: true, caughtUp: caughtUp) }
+        return .idle(changed: false)
     }
 
     private static func header(_ name: String, _ headers: [Header]) -> String? {
@@ -143,20 +187,16 @@ struct Ingest {
     /// headless reports: waits up to `timeout` seconds for a batch, applies it, and rolls over
     /// to the next day at local midnight when `followToday`.
     mutating func step(timeout: Double, followToday: Bool) throws -> Step {
+        if gold != nil { return try stepGold(timeout: timeout, followToday: followToday) }
         let poll = consumer.next(timeout: timeout)
         let rolled = followToday && rollOverIfPastMidnight(now: Int64(Date().timeIntervalSince1970))
-        let rejected = try drainRejects()
-        // With the gold stream, caught up means the rejects too.
-        let rejectsDone = gold.map { $0.closed || $0.rejects.isCaughtUp } ?? true
         switch poll {
         case let .batch(batch):
             try apply(batch)
-            return .applied(
-                changed: rolled || rejected || !batch.isEmpty || batch.restarted, caughtUp: batch.caughtUp && rejectsDone)
+            return .applied(changed: rolled || !batch.isEmpty || batch.restarted, caughtUp: batch.caughtUp)
         case .timedOut:
-            return rejected ? .applied(changed: true, caughtUp: false) : .idle(changed: rolled)
+            return .idle(changed: rolled)
         case .closed:
-            if !rejectsDone { return .applied(changed: rejected, caughtUp: false) }
             return .closed
         }
     }

@@ -95,6 +95,8 @@ public final class GoldStreamService {
     /// of them has anything left to read.
     public func run(batch size: Int, untilCaughtUp: Bool = false, stop: () -> Bool) throws {
         say("transform: reading \(source) as group member; gold rows → \(gold), rejects → \(rejects)\n")
+        var closed = false
+        defer { if !closed { consumer.close() } }  // an error leaves the group too, not after a session timeout
         while !stop() {
             let batch = consumer.poll(max: size, timeout: 0.2)
             try applyRebalances()
@@ -104,6 +106,7 @@ public final class GoldStreamService {
         }
         report(force: true)
         consumer.close()
+        closed = true
         say("transform: left the group; \(stats.records) records: \(stats.gold) gold, \(stats.duplicates) duplicates, \(stats.rejected.values.reduce(0, +)) rejected\n")
     }
 
@@ -161,8 +164,16 @@ public final class GoldStreamService {
     }
 
     private func process(_ batch: MessageBatch) throws {
+        // Records fetched before their partition was revoked (inside the same poll) belong to
+        // the new owner now: neither processed nor committed here.
+        let owned = Set(consumer.assignment)
         var offsets = TopicOffsets(topic: source)
-        for record in batch.records { offsets.next[record.partition] = record.offset + 1 }
+        var first: [Int32: Int64] = [:]
+        for record in batch.records where owned.contains(record.partition) {
+            offsets.next[record.partition] = record.offset + 1
+            if first[record.partition] == nil { first[record.partition] = record.offset }
+        }
+        guard !offsets.next.isEmpty else { return }
         let now = Int64(Date().timeIntervalSince1970)
         trimIfNewDay(now)
         var counts = Stats()
@@ -172,6 +183,7 @@ public final class GoldStreamService {
                 var row: [UInt8] = []
                 try batch.forEach { record, value in
                     defer { index += 1 }
+                    guard owned.contains(record.partition) else { return }
                     counts.records += 1
                     let key = batch.key(at: index)
                     switch check.check(value, now: now) {
@@ -204,16 +216,21 @@ public final class GoldStreamService {
                     }
                 }
             }
-        } catch let aborted as TransactionAborted {
-            // Nothing of the batch is visible. The ids it added to the dedupe set are not
-            // really seen: rebuild the set for the assignment and read from the committed offsets.
+        } catch let error where error is TransactionAborted || (error as? KafkaError) == .queueFull {
+            // Aborted (a full producer queue aborts it too): nothing of the batch is visible.
+            // The ids it added to the dedupe sets are not really seen: rebuild them for the
+            // assignment and read again from the committed offsets (where there are none yet,
+            // from the batch's first records).
             stats.aborted += 1
-            logger.warning("\(aborted); reading the batch again")
+            logger.warning("\(error); reading the batch again")
             let partitions = consumer.assignment
             seen = [:]
             try rebuild(partitions)
-            let committed = try consumer.committed(partitions, timeout: timeout)
-            consumer.seek(committed.filter { $0.value >= 0 })
+            var restart = first
+            for (partition, offset) in try consumer.committed(partitions, timeout: timeout) where offset >= 0 {
+                restart[partition] = offset
+            }
+            consumer.seek(restart.filter { Set(partitions).contains($0.key) })
             return
         }
         consumer.commit(offsets.next)  // the embedded broker does not store offsets sent to a transaction

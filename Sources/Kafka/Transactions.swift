@@ -116,9 +116,10 @@ extension Producer {
                     throw TransactionFailure(error, doing: "cannot add the offsets to the transaction")
                 }
             }
+            let deadline = Date().addingTimeInterval(timeout)
             while true {
                 guard let error = rd_kafka_commit_transaction(client.handle, Int32(timeout * 1000)) else { break }
-                if rd_kafka_error_is_retriable(error) != 0 {
+                if rd_kafka_error_is_retriable(error) != 0, Date() < deadline {
                     rd_kafka_error_destroy(error)
                     continue
                 }
@@ -270,15 +271,21 @@ public final class GroupConsumer: Sendable {
         guard rd_kafka_assignment(client.handle, &list).isOK, let list else { return -1 }
         defer { rd_kafka_topic_partition_list_destroy(list) }
         guard rd_kafka_position(client.handle, list).isOK else { return -1 }
+        // A partition with nothing consumed since it was assigned has no position yet: it is
+        // at its committed offset (or, with none, at its oldest record).
+        let unknown = (0..<Int(list.pointee.cnt)).map { list.pointee.elems[$0] }.filter { $0.offset < 0 }.map(\.partition)
+        let committed = unknown.isEmpty ? [:] : ((try? self.committed(unknown, timeout: 2)) ?? [:])
         var total: Int64 = 0
         for i in 0..<Int(list.pointee.cnt) {
             let element = list.pointee.elems[i]
             var low: Int64 = -1
             var high: Int64 = -1
             guard rd_kafka_get_watermark_offsets(client.handle, topic, element.partition, &low, &high).isOK,
-                high >= 0, element.offset >= 0
+                high >= 0
             else { return -1 }
-            total += max(0, high - element.offset)
+            var position = element.offset
+            if position < 0 { position = committed[element.partition].flatMap { $0 >= 0 ? $0 : nil } ?? max(0, low) }
+            total += max(0, high - position)
         }
         return total
     }
