@@ -98,16 +98,19 @@ import Transform
 
 /// `tools/recompute.py` over a file of base64 records (one per line): its JSON snapshot.
 func recompute(_ file: String, day: String, zone: String, now: Int) throws -> Data {
+    // Into a file, not a pipe: a pipe's write end can leak into a process another test starts
+    // at the same moment, and reading it to the end would then wait for that process.
+    let output = NSTemporaryDirectory() + "tiffin-recompute-\(UUID().uuidString).json"
+    _ = FileManager.default.createFile(atPath: output, contents: nil)
+    defer { try? FileManager.default.removeItem(atPath: output) }
     let python = Process()
     python.executableURL = URL(fileURLWithPath: "/usr/bin/env")
     python.arguments = ["python3", repositoryRoot() + "/tools/recompute.py", file, "--day", day, "--tz", zone, "--now", String(now)]
-    let out = Pipe()
-    python.standardOutput = out
+    python.standardOutput = FileHandle(forWritingAtPath: output)
     try python.run()
-    let data = out.fileHandleForReading.readDataToEndOfFile()
     python.waitUntilExit()
     #expect(python.terminationStatus == 0, "tools/recompute.py failed")
-    return data
+    return (try? Data(contentsOf: URL(fileURLWithPath: output))) ?? Data()
 }
 
 func repositoryRoot() -> String {

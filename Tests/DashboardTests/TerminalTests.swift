@@ -292,14 +292,16 @@ struct TerminalTests {
     }
 
     static func pgrep(_ pattern: String) throws -> Int32? {
+        let outPath = NSTemporaryDirectory() + "tiffin-pgrep-\(UUID().uuidString)"
+        _ = FileManager.default.createFile(atPath: outPath, contents: nil)
+        defer { unlink(outPath) }
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/usr/bin/pgrep")
         p.arguments = ["-f", pattern]
-        let out = Pipe()
-        p.standardOutput = out
+        p.standardOutput = FileHandle(forWritingAtPath: outPath)  // a file: see TestSupport's Run
         try p.run()
-        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         p.waitUntilExit()
+        let text = (try? String(contentsOfFile: outPath, encoding: .utf8)) ?? ""
         return text.split(separator: "\n").first.flatMap { Int32($0) }
     }
 }

@@ -27,22 +27,36 @@ func executableURL(_ name: String) -> URL {
 }
 
 /// A `broker` process: the first line of its standard output is its address.
+///
+/// Output goes to files, never pipes: a pipe's write end can leak into any process another test
+/// starts at the same moment (Foundation's `Process` does not close it there), and a reader
+/// waiting for that pipe's end then waits as long as the other process lives.
 public final class BrokerProcess {
     public let process = Process()
     public let address: String
+    private let outPath = NSTemporaryDirectory() + "tiffin-broker-out-\(UUID().uuidString)"
 
     public init(arguments: [String] = []) throws {
         process.executableURL = productsFolder().appendingPathComponent("broker")
         process.arguments = arguments
-        let out = Pipe()
-        process.standardOutput = out
+        _ = FileManager.default.createFile(atPath: outPath, contents: nil)
+        process.standardInput = FileHandle.nullDevice
+        process.standardOutput = FileHandle(forWritingAtPath: outPath)
         process.standardError = FileHandle.nullDevice
         try process.run()
-        var line = Data()
-        while let byte = try out.fileHandleForReading.read(upToCount: 1), !byte.isEmpty, byte != Data("\n".utf8) {
-            line.append(byte)
+        // The address line, as soon as it is there (or whatever there is if the broker ended).
+        var line = ""
+        let deadline = Date().addingTimeInterval(30)
+        while Date() < deadline {
+            let text = (try? String(contentsOfFile: outPath, encoding: .utf8)) ?? ""
+            if let newline = text.firstIndex(of: "\n") {
+                line = String(text[..<newline])
+                break
+            }
+            if !process.isRunning { break }
+            usleep(10_000)
         }
-        address = String(decoding: line, as: UTF8.self)
+        address = line
     }
 
     public func stop() -> Int32 {
@@ -56,10 +70,12 @@ public final class BrokerProcess {
             process.terminate()
             process.waitUntilExit()
         }
+        unlink(outPath)
     }
 }
 
-/// Runs one of the package's executables to completion.
+/// Runs one of the package's executables to completion. Output goes to files, not pipes (see
+/// `BrokerProcess`: a leaked pipe end would hold the reader until some other test's process ends).
 public struct Run: Sendable {
     public var status: Int32
     public var stdout: String
@@ -67,45 +83,28 @@ public struct Run: Sendable {
     public var seconds: Double
 
     public init(_ executable: String, _ arguments: [String], environment: [String: String]? = nil) throws {
+        let outPath = NSTemporaryDirectory() + "tiffin-run-out-\(UUID().uuidString)"
+        let errPath = NSTemporaryDirectory() + "tiffin-run-err-\(UUID().uuidString)"
+        _ = FileManager.default.createFile(atPath: outPath, contents: nil)
+        _ = FileManager.default.createFile(atPath: errPath, contents: nil)
+        defer {
+            unlink(outPath)
+            unlink(errPath)
+        }
         let p = Process()
         p.executableURL = executableURL(executable)
         p.arguments = arguments
         if let environment { p.environment = environment }
-        let out = Pipe()
-        let err = Pipe()
-        p.standardOutput = out
-        p.standardError = err
+        p.standardInput = FileHandle.nullDevice
+        p.standardOutput = FileHandle(forWritingAtPath: outPath)
+        p.standardError = FileHandle(forWritingAtPath: errPath)
         let started = Date()
         try p.run()
-        // Read both pipes while the process runs so neither can fill up and block it: standard
-        // error on a thread of its own, which hands what it read over when the pipe closes.
-        let errData = Handover()
-        let reader = Thread { errData.put(err.fileHandleForReading.readDataToEndOfFile()) }
-        reader.start()
-        let outData = out.fileHandleForReading.readDataToEndOfFile()
         p.waitUntilExit()
         status = p.terminationStatus
-        stdout = String(decoding: outData, as: UTF8.self)
-        stderr = String(decoding: errData.take(), as: UTF8.self)
+        stdout = (try? String(contentsOfFile: outPath, encoding: .utf8)) ?? ""
+        stderr = (try? String(contentsOfFile: errPath, encoding: .utf8)) ?? ""
         seconds = Date().timeIntervalSince(started)
-    }
-
-    /// Data passed from one thread to another: `put` once, then `take` returns it, waiting
-    /// until it was put.
-    private final class Handover: Sendable {
-        private let data = Mutex<Data?>(nil)
-        private let ready = DispatchSemaphore(value: 0)
-
-        func put(_ value: Data) {
-            data.withLock { $0 = value }
-            ready.signal()
-        }
-
-        func take() -> Data {
-            ready.wait()
-            let value: Data? = data.withLock { $0 }
-            return value ?? Data()
-        }
     }
 }
 
