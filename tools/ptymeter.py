@@ -14,6 +14,19 @@ status line's "caught up": the first complete frame), and prints until_seconds.
 """
 import json, os, pty, select, signal, statistics, sys, time, fcntl, termios, struct
 
+def spawn(command, cols, rows):
+    """Starts COMMAND in a pseudo-terminal of cols × rows (TERM=xterm-256color, a UTF-8
+    locale unless one is set); returns (pid, fd of the terminal's master side)."""
+    pid, fd = pty.fork()
+    if pid == 0:
+        os.environ["TERM"] = "xterm-256color"
+        os.environ.setdefault("LANG", "C.UTF-8")
+        os.execvp(command[0], command)
+    fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", rows, cols, 0, 0))
+    os.kill(pid, signal.SIGWINCH)
+    return pid, fd
+
+
 def main():
     args = sys.argv[1:]
     opts = {"--cols": 100, "--rows": 30, "--warmup": 5.0, "--seconds": 60.0, "--until": ""}
@@ -22,13 +35,7 @@ def main():
         opts[key] = type(opts[key])(value)
         args = args[2:]
     command = args[1:]
-    pid, fd = pty.fork()
-    if pid == 0:
-        os.environ["TERM"] = "xterm-256color"
-        os.environ.setdefault("LANG", "C.UTF-8")
-        os.execvp(command[0], command)
-    fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", opts["--rows"], opts["--cols"], 0, 0))
-    os.kill(pid, signal.SIGWINCH)
+    pid, fd = spawn(command, opts["--cols"], opts["--rows"])
 
     def cpu_ticks():
         with open(f"/proc/{pid}/stat") as f:
@@ -107,4 +114,5 @@ def main():
         "p90_frame_bytes": ordered[int(0.9 * (len(ordered) - 1))] if frames else 0,
     }))
 
-main()
+if __name__ == "__main__":
+    main()

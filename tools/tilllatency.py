@@ -9,7 +9,9 @@ until the terminal receives the word "queued" (the order was fsync'ed into the o
 to Kafka, and the frame saying so was written). Quits with q (y). Prints one JSON line:
 orders, median_ms, p90_ms, max_ms.
 """
-import json, os, pty, select, signal, statistics, sys, time, fcntl, termios, struct
+import json, os, select, statistics, sys, time
+
+from ptymeter import spawn  # the same pseudo-terminal set-up (tools/ptymeter.py)
 
 
 def main():
@@ -19,13 +21,7 @@ def main():
         opts[args[0]] = int(args[1])
         args = args[2:]
     command = args[1:]
-    pid, fd = pty.fork()
-    if pid == 0:
-        os.environ["TERM"] = "xterm-256color"
-        os.environ.setdefault("LANG", "C.UTF-8")
-        os.execvp(command[0], command)
-    fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", opts["--rows"], opts["--cols"], 0, 0))
-    os.kill(pid, signal.SIGWINCH)
+    pid, fd = spawn(command, opts["--cols"], opts["--rows"])
 
     seen = bytearray()
 

@@ -44,6 +44,11 @@ func timeProcess(_ path: String, _ arguments: [String], expectInOutput: String? 
     return seconds
 }
 
+/// Errors only, on standard error: the measurements go to standard output.
+func benchLogger() -> Logger {
+    Logger(label: "bench") { FileLogHandler(label: $0, sink: .standardError, level: .error) }
+}
+
 /// Times `body` `repeats` times and returns the median seconds.
 func median(repeats: Int, _ body: () throws -> Void) rethrows -> Double {
     var times: [Double] = []
@@ -129,7 +134,7 @@ struct PipelineBench: ParsableCommand {
     @Option var repeats = 3
 
     func run() throws {
-        let logger = Logger(label: "bench") { FileLogHandler(label: $0, sink: .standardError, level: .error) }
+        let logger = benchLogger()
         let broker = try EmbeddedBroker(logger: logger)
         try broker.createTopic("restaurant-sales", partitions: partitions)
         var config = KafkaConfig()
@@ -227,7 +232,7 @@ struct ConsumeBench: ParsableCommand {
         var config = KafkaConfig()
         config.set("bootstrap.servers", brokers)
         for p in properties { try config.apply(assignment: p) }
-        let logger = Logger(label: "bench") { FileLogHandler(label: $0, sink: .standardError, level: .error) }
+        let logger = benchLogger()
         let start = DispatchTime.now().uptimeNanoseconds
         let consumer = try Consumer(
             config: config, options: .init(topic: topic, stopAtStartWatermarks: true), logger: logger)
@@ -254,7 +259,7 @@ struct ProduceBench: ParsableCommand {
     @Option var repeats = 3
 
     func run() throws {
-        let logger = Logger(label: "bench") { FileLogHandler(label: $0, sink: .standardError, level: .error) }
+        let logger = benchLogger()
         let broker = try EmbeddedBroker(logger: logger)
         let folder = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
         let producer = folder.appendingPathComponent("producer").path

@@ -73,7 +73,6 @@ struct TillSession {
     let sender: OrderSender
     let outbox: Outbox
     let carriedOver: Int
-    let logger: Logger
 
     init(
         kafka: KafkaOptions, till: TillOptions, logger: Logger, quiet: Bool = false,
@@ -87,7 +86,6 @@ struct TillSession {
             if !quiet { writeStandardError("producer: \(damage)\n") }
         }
         self.outbox = outbox
-        self.logger = logger
         sender = try OrderSender(config: config, topic: kafka.topic, outbox: outbox, logger: logger, onUpdate: onUpdate)
         carriedOver = outbox.waitingCount
         if carriedOver > 0 {

@@ -44,7 +44,6 @@ public final class OrderSender: Sendable {
         var lastResend = Date.distantPast
         var delivered = 0
         var refused = 0
-        var handedOver = 0
         /// Delivered + refused, for `drain` to see progress (a count, not a clock read per
         /// report).
         var settledCount = 0
@@ -160,7 +159,6 @@ public final class OrderSender: Sendable {
                 break
             }
         }
-        books.withLock { $0.handedOver += handed }
         return handed
     }
 
@@ -236,8 +234,6 @@ public final class OrderSender: Sendable {
 
     public var delivered: Int { books.withLock { $0.delivered } }
     public var refused: Int { books.withLock { $0.refused } }
-    public var handedOver: Int { books.withLock { $0.handedOver } }
-    public var inFlight: Int { books.withLock { $0.inFlight.count } }
     /// Orders in the outbox not yet delivered (nor refused). (A batch on its way from the
     /// books to the outbox may be counted twice for a moment — waiting a little longer — but
     /// never not at all.)
