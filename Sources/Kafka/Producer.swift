@@ -78,6 +78,33 @@ public final class Producer: Sendable {
         }
     }
 
+    /// The same with the key as bytes in place (nil: no key) and no headers: for senders that
+    /// keep records in a buffer of their own (librdkafka copies both).
+    @discardableResult
+    public func send(
+        topic: String, key: UnsafeRawBufferPointer?, value: UnsafeRawBufferPointer, timestamp: Int64? = nil,
+        queueFullTimeout: Double = 30, id chosen: UInt64? = nil
+    ) throws -> UInt64 {
+        let id = chosen ?? nextID.wrappingAdd(1, ordering: .relaxed).oldValue
+        let opaque = UnsafeMutableRawPointer(bitPattern: UInt(id))
+        var deadline: Date?
+        client.context.outstanding.add(1, ordering: .relaxed)
+        while true {
+            let err = tiffin_produce_headers(
+                client.handle, topic, RD_KAFKA_PARTITION_UA, key?.baseAddress, key?.count ?? 0,
+                value.baseAddress, value.count, timestamp ?? 0, nil, opaque)
+            if err.isOK { return id }
+            if err == RD_KAFKA_RESP_ERR__QUEUE_FULL,
+                Date() < deadline ?? { deadline = Date().addingTimeInterval(queueFullTimeout); return deadline! }()
+            {
+                rd_kafka_poll(client.handle, 10)
+                continue
+            }
+            client.context.outstanding.subtract(1, ordering: .relaxed)
+            throw err == RD_KAFKA_RESP_ERR__QUEUE_FULL ? KafkaError.queueFull : KafkaError.code(err)
+        }
+    }
+
     /// Convenience for byte arrays.
     @discardableResult
     public func send(

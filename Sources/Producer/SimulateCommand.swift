@@ -77,14 +77,23 @@ struct SimulateCommand: ParsableCommand {
             Signals.pending() == nil && count.map { journaled < $0 } ?? true
                 && stopAt.map { Date() < $0 } ?? true
         }
-        func submit(_ times: [Int64]) throws {
+        // One buffer for every group: each order is written once, into its journal frame, and
+        // goes to Kafka from there.
+        var batch = Outbox.Batch(capacity: 4000 * 320)
+        var record: [UInt8] = []
+        record.reserveCapacity(1024)
+        func submit(count: Int, eventTime: (Int) -> Int64) throws {
             let clock = Int64(Date().timeIntervalSince1970)
-            let entries = times.map { t -> Outbox.NewEntry in
-                let (record, orderID) = generator.nextRecord(at: t, faultRate: faultRate, id: ids.next(now: clock))
-                return Outbox.NewEntry(order: orderID, record: record, eventTime: t)
+            batch.removeAll()
+            for n in 0..<count {
+                let t = eventTime(n)
+                record.removeAll(keepingCapacity: true)
+                // The key is the id the record carries (a simulated resend carries an earlier one).
+                let orderID = generator.appendRecord(at: t, faultRate: faultRate, id: ids.next(now: clock), to: &record)
+                batch.add(orderID: orderID, timestamp: t * 1000) { $0.append(contentsOf: record) }
             }
-            try session.sender.submit(entries, now: clock, sync: true, wait: reachable ? 30 : 0)
-            journaled += entries.count
+            try session.sender.submit(&batch, now: clock, sync: true, wait: reachable ? 30 : 0)
+            journaled += count
         }
 
         if rate == 0 || spreadToday, let total = count {
@@ -92,18 +101,22 @@ struct SimulateCommand: ParsableCommand {
             let from = spreadToday ? DayWindow.containing(now, zone: .current).start : now
             let step = Double(max(now, from + 1) - from) / Double(max(total, 1))
             while more() {
-                let batch = min(4000, total - journaled)
-                try submit((journaled..<journaled + batch).map { from + Int64(Double($0) * step) })
+                let first = journaled
+                try submit(count: min(4000, total - journaled)) { from + Int64(Double(first + $0) * step) }
             }
         } else if rate == 0 {
-            while more() { try submit(Array(repeating: Int64(Date().timeIntervalSince1970), count: 4000)) }
+            while more() {
+                let now = Int64(Date().timeIntervalSince1970)
+                try submit(count: 4000) { _ in now }
+            }
         } else {
             // A steady rate: every 50 ms, the orders now due, in one group.
             while more() {
                 let due = Int(Date().timeIntervalSince(started) * rate) + 1 - journaled
                 let batch = min(due, count.map { $0 - journaled } ?? due)
                 if batch > 0 {
-                    try submit(Array(repeating: Int64(Date().timeIntervalSince1970), count: batch))
+                    let now = Int64(Date().timeIntervalSince1970)
+                    try submit(count: batch) { _ in now }
                 } else {
                     usleep(50_000)
                 }

@@ -21,31 +21,26 @@ public final class OrderSender: Sendable {
     private let producer: Producer
     private let logger: Logger
     private let books = Mutex(Books())
-    /// Held while entries are handed to librdkafka, and while reported deliveries go to the
-    /// outbox: so a resend's picture of what is in flight is exact (no order sent twice by us).
-    private let handing = Mutex<Int>(0)
-    /// Held while reported deliveries go from the books to the outbox, so that a resend (which
-    /// takes it too) never sees an entry in neither place.
-    private let settling = Mutex<Int>(0)
     private let maintenance: Mutex<Worker?> = Mutex(nil)
     private let onUpdate: (@Sendable (Update) -> Void)?
 
-    /// Handed to librdkafka and not yet reported, and what must be handed over again.
+    /// What the delivery reports said since the last maintenance turn. The report thread only
+    /// appends here (it must never wait for an append's fsync); the maintenance turn gives
+    /// them to the outbox in one go. Which orders are with Kafka is the outbox's to know.
     private struct Books {
-        var inFlight: [UInt64: Int64?] = [:]
-        /// Reported delivered, not yet marked in the outbox: the report thread only moves an
-        /// entry from `inFlight` to here (it must never wait for an append's fsync); the
-        /// maintenance turn gives them to the outbox in one go.
-        var deliveries: [Outbox.Delivery] = []
+        var delivered: [UInt64] = []
+        var failed: [UInt64] = []
         /// Refusals reported for a record: a batch can fail as a whole because of one record,
         /// so a record is refused for good only on its third.
         var refusals: [UInt64: Int] = [:]
+        /// Order ids of what is with Kafka, for `onUpdate` (kept only when there is one).
+        var watched: [UInt64: Int64?] = [:]
         var needsResend = false
         var lastResend = Date.distantPast
-        var delivered = 0
-        var refused = 0
-        /// Delivered + refused, for `drain` to see progress (a count, not a clock read per
-        /// report).
+        var deliveredCount = 0
+        var refusedCount = 0
+        /// Deliveries and refusals heard, for `drain` to see progress (a count, not a clock
+        /// read per report).
         var settledCount = 0
     }
 
@@ -99,63 +94,97 @@ public final class OrderSender: Sendable {
     public func submit(_ entries: [Outbox.NewEntry], now: Int64, sync: Bool = true, wait: Double = 30) throws
         -> [Outbox.Entry]
     {
-        let journaled = try outbox.append(entries, now: now, sync: sync)
-        handOver(journaled, wait: wait)
-        return journaled
+        var batch = Outbox.Batch()
+        for entry in entries { batch.add(entry) }
+        try submit(&batch, now: now, sync: sync, wait: wait)
+        return (0..<batch.count).map { batch.entry($0, journaledAt: now) }
+    }
+
+    /// The same for a batch built in place: journaled, then handed to Kafka straight from it.
+    public func submit(_ batch: inout Outbox.Batch, now: Int64, sync: Bool = true, wait: Double = 30) throws {
+        try outbox.append(&batch, now: now, sync: sync)
+        let journaled = batch
+        if onUpdate != nil {
+            books.withLock { books in
+                for n in 0..<journaled.count { books.watched[journaled.seq(n)] = journaled.orderID(n) }
+            }
+        }
+        _ = handOver(count: journaled.count, seq: journaled.seq, wait: wait) { n, send in
+            try journaled.withRecord(n) { key, value in try send(key, value, journaled.timestamp(n)) }
+        }
     }
 
     /// Hands what the outbox holds (from an earlier run, or left behind by an outage) to Kafka
-    /// again: every pending entry not in flight and not reported delivered (nor on its way to
-    /// the outbox as delivered). Returns how many were handed over.
+    /// again: every pending entry not with Kafka now, at most 50,000 at a time. Returns how
+    /// many were handed over.
     @discardableResult
     public func resendPending(wait: Double = 0) -> Int {
-        handing.withLock { _ in
-            let (pending, busy) = settling.withLock { _ in
-                let pending = outbox.pending
-                let busy = books.withLock { books -> Set<UInt64> in
-                    books.needsResend = false
-                    books.lastResend = Date()
-                    return Set(books.inFlight.keys).union(books.deliveries.map(\.seq))
-                }
-                return (pending, busy)
-            }
-            return handOverLocked(pending.filter { !busy.contains($0.seq) }, wait: wait)
+        let limit = 50_000
+        let entries: [Outbox.Entry]
+        do {
+            entries = try outbox.takeWaiting(limit: limit)
+        } catch {
+            logger.error("outbox: \(error)")
+            return 0
         }
+        books.withLock { books in
+            // More than one turn's worth: the next turn goes on at once.
+            books.needsResend = entries.count == limit
+            books.lastResend = entries.count == limit ? .distantPast : Date()
+            if onUpdate != nil {
+                for entry in entries { books.watched[entry.seq] = entry.orderID }
+            }
+        }
+        return handOver(entries, wait: wait)
     }
 
-    /// Hands journaled entries to Kafka (for callers that journal with `outbox.append`
-    /// themselves, to note something about each entry first). Returns how many were handed over.
+    /// Hands entries the outbox journaled (`outbox.append`, for callers that note something
+    /// about each entry first) to Kafka. Returns how many were handed over.
     @discardableResult
     public func handOver(_ entries: [Outbox.Entry], wait: Double) -> Int {
-        handing.withLock { _ in handOverLocked(entries, wait: wait) }
+        if onUpdate != nil {
+            books.withLock { books in
+                for entry in entries { books.watched[entry.seq] = entry.orderID }
+            }
+        }
+        return handOver(count: entries.count, seq: { entries[$0].seq }, wait: wait) { n, send in
+            let entry = entries[n]
+            try entry.key.withUnsafeBytes { key in
+                try entry.value.withUnsafeBytes { value in
+                    try send(entry.key.isEmpty ? nil : key, value, entry.timestamp)
+                }
+            }
+        }
     }
 
-    private func handOverLocked(_ entries: [Outbox.Entry], wait: Double) -> Int {
+    private typealias Send = (UnsafeRawBufferPointer?, UnsafeRawBufferPointer, Int64) throws -> Void
+
+    /// Sends records 0..<count (`record` gives each one's bytes to `send`); a record librdkafka
+    /// refuses itself is refused, and when its queue stays full the rest goes back to waiting
+    /// in the outbox (`needsResend`: a later maintenance turn hands it over).
+    private func handOver(
+        count: Int, seq: (Int) -> UInt64, wait: Double,
+        record: (Int, Send) throws -> Void
+    ) -> Int {
         var handed = 0
-        // In flight before librdkafka has them (a report can come at once), in one go.
-        books.withLock { books in
-            for entry in entries { books.inFlight[entry.seq] = entry.orderID }
-        }
-        for (index, entry) in entries.enumerated() {
+        for n in 0..<count {
+            let id = seq(n)
             do {
-                try producer.send(
-                    topic: topic, key: entry.key.isEmpty ? nil : entry.key, value: entry.value,
-                    timestamp: entry.timestamp, queueFullTimeout: wait, id: entry.seq)
+                try record(n) { key, value, timestamp in
+                    try producer.send(
+                        topic: topic, key: key, value: value, timestamp: timestamp, queueFullTimeout: wait, id: id)
+                }
                 handed += 1
             } catch {
-                books.withLock { _ = $0.inFlight.removeValue(forKey: entry.seq) }
                 if DeliveryReport.isRefusal(error) {
                     // librdkafka's own check (larger than message.max.bytes): this record alone.
-                    refuse(entry.seq, orderID: entry.orderID, reason: "\(error)")
+                    refuse(id, reason: "\(error)")
                     continue
                 }
-                // Queue full (or the client is closing): the rest stays in the outbox and is
-                // handed over by a later maintenance turn.
-                books.withLock { books in
-                    books.needsResend = true
-                    for rest in entries[(index + 1)...] { books.inFlight[rest.seq] = nil }
-                }
-                logger.debug("outbox: \(entries.count - handed) orders wait for room in the producer queue (\(error))")
+                // Queue full (or the client is closing): the rest waits in the outbox.
+                outbox.land((n..<count).lazy.map(seq))
+                books.withLock { $0.needsResend = true }
+                logger.debug("outbox: \(count - n) orders wait for room in the producer queue (\(error))")
                 break
             }
         }
@@ -163,55 +192,65 @@ public final class OrderSender: Sendable {
     }
 
     private func settle(_ report: DeliveryReport) {
-        enum Outcome { case delivered, refused, again }
-        let (known, outcome) = books.withLock { books -> (Int64??, Outcome) in
-            guard let known = books.inFlight.removeValue(forKey: report.id) else { return (nil, .again) }
+        enum Outcome { case delivered(Int64?), refused, again, none }
+        let outcome = books.withLock { books -> Outcome in
             if report.error == nil {
-                books.delivered += 1
                 books.settledCount += 1
-                books.deliveries.append(Outbox.Delivery(seq: report.id, partition: report.partition, offset: report.offset))
-                books.refusals[report.id] = nil
-                return (known, .delivered)
+                books.delivered.append(report.id)
+                if !books.refusals.isEmpty { books.refusals[report.id] = nil }
+                if onUpdate != nil, let orderID = books.watched.removeValue(forKey: report.id) {
+                    return .delivered(orderID)
+                }
+                return .none
             }
-            books.needsResend = true
             if report.isRefusal {
                 let count = (books.refusals[report.id] ?? 0) + 1
                 books.refusals[report.id] = count
                 if count >= 3 {
                     books.refusals[report.id] = nil
-                    return (known, .refused)
+                    books.settledCount += 1
+                    return .refused
                 }
             }
             // Timed out, purged, broker gone: it stays in the outbox and goes again.
-            return (known, .again)
+            books.failed.append(report.id)
+            books.needsResend = true
+            return .again
         }
-        guard let orderID = known else { return }  // not ours (or already settled)
         switch outcome {
-        case .delivered:
+        case .delivered(let orderID):
             onUpdate?(.delivered(seq: report.id, orderID: orderID, partition: report.partition, offset: report.offset))
         case .refused:
-            refuse(report.id, orderID: orderID, reason: report.error ?? "refused")
+            refuse(report.id, reason: report.error ?? "refused")
         case .again:
             if let error = report.error, !report.isPurged {
-                logger.warning("order \(orderID.map(String.init) ?? "(no order id)") (outbox record \(report.id)) not delivered yet: \(error); it stays in the outbox and is sent again")
+                logger.warning("outbox record \(report.id) not delivered yet: \(error); it stays in the outbox and is sent again")
             }
+        case .none:
+            break
         }
     }
 
-    private func refuse(_ seq: UInt64, orderID: Int64?, reason: String) {
+    private func refuse(_ seq: UInt64, reason: String) {
+        guard let orderID = outbox.markRefused(seq, reason: reason) else {
+            // Not pending (settled already), or its line could not be written: then it stays
+            // pending and goes again (the error comes with the next flushMarks).
+            outbox.land([seq])
+            books.withLock { $0.needsResend = true }
+            return
+        }
         books.withLock {
-            $0.refused += 1
-            $0.settledCount += 1
+            $0.refusedCount += 1
+            $0.watched[seq] = nil
         }
         logger.error("Kafka refused order \(orderID.map(String.init) ?? "(no order id)") (outbox record \(seq)): \(reason); kept in \(outbox.directory)/refused.jsonl")
-        outbox.markRefused(seq, reason: reason)
         onUpdate?(.refused(seq: seq, orderID: orderID, reason: reason))
     }
 
-    /// Every 200 ms: write the delivery marks (and compact), and hand over again what a failure
-    /// left behind, at most once a second.
+    /// Every 200 ms: give the reports to the outbox, write its marks (and compact), and hand
+    /// over again what a failure left behind, at most once a second.
     private func maintain() {
-        settleDeliveries()
+        settleReports()
         do {
             try outbox.flushMarks()
         } catch {
@@ -221,24 +260,27 @@ public final class OrderSender: Sendable {
         if due { resendPending() }
     }
 
-    /// Gives the reported deliveries to the outbox, under `settling` (see `resendPending`).
-    private func settleDeliveries() {
-        settling.withLock { _ in
-            let batch = books.withLock { books in
-                defer { books.deliveries.removeAll(keepingCapacity: true) }
-                return books.deliveries
+    /// Gives the reports heard so far to the outbox.
+    private func settleReports() {
+        let (delivered, failed) = books.withLock { books in
+            defer {
+                books.delivered.removeAll(keepingCapacity: true)
+                books.failed.removeAll(keepingCapacity: true)
             }
-            if !batch.isEmpty { outbox.markDelivered(batch) }
+            return (books.delivered, books.failed)
         }
+        guard !delivered.isEmpty || !failed.isEmpty else { return }
+        let settled = outbox.settle(delivered: delivered, failed: failed)
+        books.withLock { $0.deliveredCount += settled }
     }
 
-    public var delivered: Int { books.withLock { $0.delivered } }
-    public var refused: Int { books.withLock { $0.refused } }
-    /// Orders in the outbox not yet delivered (nor refused). (A batch on its way from the
+    public var delivered: Int { books.withLock { $0.deliveredCount } }
+    public var refused: Int { books.withLock { $0.refusedCount } }
+    /// Orders in the outbox not yet delivered (nor refused). (Reports on their way from the
     /// books to the outbox may be counted twice for a moment — waiting a little longer — but
     /// never not at all.)
     public var waiting: Int {
-        books.withLock { books in max(0, outbox.waitingCount - books.deliveries.count) }
+        books.withLock { books in max(0, outbox.waitingCount - books.delivered.count) }
     }
     public var health: ClientHealth { producer.health }
 
@@ -257,7 +299,7 @@ public final class OrderSender: Sendable {
             }
             usleep(20_000)
         }
-        settleDeliveries()
+        settleReports()
         return outbox.waitingCount
     }
 
@@ -281,7 +323,7 @@ public final class OrderSender: Sendable {
         worker.stop()
         worker.join()
         producer.purge()
-        settleDeliveries()
+        settleReports()
         do {
             try outbox.flushMarks()
         } catch {

@@ -128,36 +128,45 @@ public final class Outbox: Sendable {
         state.withLock { $0.lastOrderID }
     }
 
-    /// Entries neither delivered nor refused, in seq order.
+    /// Entries neither delivered nor refused, in seq order (read back from the journal).
     public var pending: [Entry] {
         state.withLock { $0.pendingInOrder() }
     }
 
     public var waitingCount: Int {
-        state.withLock { $0.entries.count }
+        state.withLock { $0.index.live }
     }
 
     /// journaledAt of the first waiting entry in seq order.
     public var oldestWaiting: Int64? {
         state.withLock { state in
-            state.advanceHead()
-            guard state.head < state.order.count else { return nil }
-            return state.entries[state.order[state.head]]?.journaledAt
+            guard let first = state.index.first else { return nil }
+            return (try? state.entries([first]))?.first?.journaledAt
         }
     }
 
-    /// Appends the entries with ONE write(2) (buffered marks ride along in front) and, if
-    /// `sync`, ONE fsync(2), and returns them with seq and journaledAt filled in. Only after
-    /// it returns may the caller hand them to Kafka. A failed write or fsync throws, and the
-    /// entries count as not journaled: the file is cut back to its previous end so that no half
+    /// Appends the entries with ONE write(2) (after any buffered marks) and, if `sync`, ONE
+    /// fsync(2), and returns them with seq and journaledAt filled in. Only after it returns
+    /// may the caller hand them to Kafka. A failed write or fsync throws, and the entries
+    /// count as not journaled: the file is cut back to its previous end so that no half
     /// record stays (their seqs are not reused, in case the cut itself failed).
     public func append(_ entries: [NewEntry], now: Int64, sync: Bool = true) throws -> [Entry] {
-        try state.withLock { try $0.append(entries, now: now, sync: sync) }
+        var batch = Batch()
+        for entry in entries { batch.add(entry) }
+        try append(&batch, now: now, sync: sync)
+        return (0..<batch.count).map { batch.entry($0, journaledAt: now) }
+    }
+
+    /// The same for a batch built in place (`Batch.add`): its frames get their seqs, and the
+    /// caller hands its records to Kafka from it. Every order of the batch counts as handed
+    /// over from here until `settle` or `land` says otherwise.
+    public func append(_ batch: inout Batch, now: Int64, sync: Bool = true) throws {
+        try state.withLock { try $0.append(&batch, now: now, sync: sync) }
     }
 
     /// Delivery report: the entry leaves `pending`. Buffered (no fsync: losing a mark only
     /// means the order is sent again, and the reader dedupes by order id); buffered marks are
-    /// written on the next append, on `flushMarks`, or when more than 64 KiB of them wait.
+    /// written on the next append, on `flushMarks`, or when many wait.
     /// Unknown or already settled seq: ignored.
     public func markDelivered(_ seq: UInt64, partition: Int32, offset: Int64) {
         markDelivered([Delivery(seq: seq, partition: partition, offset: offset)])
@@ -176,17 +185,50 @@ public final class Outbox: Sendable {
         }
     }
 
-    /// Many delivery reports under one lock (a sender collects them between its turns, so the
-    /// thread that serves reports never waits for an append's fsync).
+    /// Many delivery reports under one lock.
     public func markDelivered(_ deliveries: [Delivery]) {
+        _ = settle(delivered: deliveries.map(\.seq), failed: [])
+    }
+
+    /// What a sender heard back since its last turn, under one lock: `delivered` leave
+    /// `pending` (marks buffered as above); `failed` are no longer with Kafka and wait for
+    /// `takeWaiting`. Returns how many of `delivered` were pending.
+    public func settle(delivered: [UInt64], failed: [UInt64]) -> Int {
         state.withLock { state in
-            guard !state.isClosed else { return }
-            for delivery in deliveries {
-                guard let entry = state.entries.removeValue(forKey: delivery.seq) else { continue }
-                state.settled(entry)
-                Frame.appendDelivered(seq: delivery.seq, partition: delivery.partition, offset: delivery.offset, to: &state.marks)
+            guard !state.isClosed else { return 0 }
+            var settled = 0
+            for seq in delivered where state.settleDelivered(seq) { settled += 1 }
+            for seq in failed {
+                if let at = state.index.find(seq) { state.index.flying[at] = false }
             }
             state.writeMarksIfMany()
+            return settled
+        }
+    }
+
+    /// Orders a caller journaled but could not hand to Kafka: they wait for `takeWaiting`.
+    public func land<S: Sequence<UInt64>>(_ seqs: S) {
+        state.withLock { state in
+            for seq in seqs {
+                if let at = state.index.find(seq) { state.index.flying[at] = false }
+            }
+        }
+    }
+
+    /// Up to `limit` pending orders not with Kafka (from an earlier run, or back from a
+    /// failure), read back from the journal, in seq order; they count as with Kafka from
+    /// here. A journal that cannot be read back throws.
+    public func takeWaiting(limit: Int) throws -> [Entry] {
+        try state.withLock { state in
+            var picked: [Int] = []
+            var at = state.index.first ?? state.index.seqs.count
+            while at < state.index.seqs.count, picked.count < limit {
+                if state.index.spots[at] >= 0, !state.index.flying[at] { picked.append(at) }
+                at += 1
+            }
+            let list = try state.entries(picked)
+            for at in picked { state.index.flying[at] = true }
+            return list
         }
     }
 
@@ -194,8 +236,10 @@ public final class Outbox: Sendable {
     /// is appended as one JSON line to DIR/refused.jsonl (fsync'ed, so nothing is lost), then
     /// the refusal mark is written. Errors are kept for the next `flushMarks`; if the JSON line
     /// could not be written the entry stays pending (so that compaction cannot drop it and the
-    /// next start sends it again) rather than vanish.
-    public func markRefused(_ seq: UInt64, reason: String) {
+    /// next start sends it again) rather than vanish. Returns the refused order's id (nil
+    /// inside when it had none), or nil when nothing was refused.
+    @discardableResult
+    public func markRefused(_ seq: UInt64, reason: String) -> Int64?? {
         state.withLock { $0.refuse(seq, reason: reason) }
     }
 
@@ -343,7 +387,7 @@ extension Outbox {
             _ = pid.withUnsafeBytes { pwrite(lockFD, $0.baseAddress, $0.count, 0) }
         }
 
-        journalFD = Glibc.open(paths.journal, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o600)
+        journalFD = Glibc.open(paths.journal, O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0o600)
         guard journalFD >= 0 else {
             throw OutboxError.system("cannot open the outbox journal \(paths.journal)", errno)
         }
@@ -367,10 +411,15 @@ extension Outbox {
             damage = damageSentence(scan, bytes: bytes, journal: paths.journal, saved: saved)
         }
 
+        var index = PendingIndex()
+        for seq in scan.order {
+            guard let entry = scan.entries[seq], let spot = scan.spots[seq] else { continue }
+            index.add(seq: seq, spot: spot, size: Frame.orderSize(key: entry.key.count, value: entry.value.count), flying: false)
+        }
         var state = State(
             paths: paths, journalFD: journalFD, lockFD: lockFD, journalSize: scan.goodLength,
-            nextSeq: scan.nextSeq, lastOrderID: scan.lastOrderID, entries: scan.entries,
-            order: scan.order, pendingBytes: scan.pendingBytes, settledBytes: scan.settledBytes)
+            nextSeq: scan.nextSeq, lastOrderID: scan.lastOrderID, index: index,
+            pendingBytes: scan.pendingBytes, settledBytes: scan.settledBytes)
         handedOver = true
         if !scan.middle.isEmpty {
             // Damage with whole frames after it: the journal is rewritten from what was
@@ -505,11 +554,265 @@ extension Outbox {
     }
 }
 
+// MARK: - Batches
+
+extension Outbox {
+    /// Orders framed for the journal in one buffer: the caller writes each record in place (no
+    /// array per order), `append` fills in each frame's seq, time and checksum and journals the
+    /// buffer as it is, and the records go to Kafka straight from it.
+    public struct Batch: Sendable {
+        struct Spot: Sendable {
+            var start: Int
+            var keyCount: Int
+            var frameSize: Int
+            var timestamp: Int64
+            var orderID: Int64?
+        }
+
+        public private(set) var bytes: [UInt8] = []
+        private(set) var spots: [Spot] = []
+        /// The first order's seq once journaled (the others follow it), else 0.
+        public private(set) var firstSeq: UInt64 = 0
+        /// The record size of the first order too large for a frame, if any.
+        private(set) var oversize: Int?
+
+        public init(capacity: Int = 0) {
+            bytes.reserveCapacity(capacity)
+        }
+
+        public var count: Int { spots.count }
+        public var isEmpty: Bool { spots.isEmpty }
+
+        /// Empty again, keeping the buffer.
+        public mutating func removeAll() {
+            bytes.removeAll(keepingCapacity: true)
+            spots.removeAll(keepingCapacity: true)
+            firstSeq = 0
+            oversize = nil
+        }
+
+        /// An order keyed by its order id in decimal (unkeyed without one), whose record
+        /// `write` appends to the buffer it is given.
+        public mutating func add(orderID: Int64?, timestamp: Int64, write: (inout [UInt8]) -> Void) {
+            let start = bytes.count
+            bytes.append(contentsOf: Frame.blankOrder)
+            if let orderID { Outbox.appendDecimal(orderID, to: &bytes) }
+            let keyCount = bytes.count - start - Frame.orderStart
+            write(&bytes)
+            finish(start: start, keyCount: keyCount, timestamp: timestamp, orderID: orderID)
+        }
+
+        /// An order as given.
+        public mutating func add(_ entry: NewEntry) {
+            guard entry.key.count <= Frame.largest, entry.value.count <= Frame.largest - entry.key.count else {
+                if oversize == nil { oversize = entry.value.count }
+                return
+            }
+            let start = bytes.count
+            bytes.append(contentsOf: Frame.blankOrder)
+            bytes.append(contentsOf: entry.key)
+            bytes.append(contentsOf: entry.value)
+            finish(start: start, keyCount: entry.key.count, timestamp: entry.timestamp, orderID: entry.orderID)
+        }
+
+        private mutating func finish(start: Int, keyCount: Int, timestamp: Int64, orderID: Int64?) {
+            let length = bytes.count - start - 8
+            guard length <= Frame.largest + Frame.orderFixed else {
+                if oversize == nil { oversize = length - Frame.orderFixed - keyCount }
+                bytes.removeSubrange(start...)
+                return
+            }
+            bytes.withUnsafeMutableBytes { all in
+                let p = UnsafeMutableRawBufferPointer(rebasing: all[(start + 8)...])
+                all.storeBytes(of: UInt32(length).littleEndian, toByteOffset: start, as: UInt32.self)
+                p.storeBytes(of: Kind.order.rawValue, toByteOffset: 0, as: UInt8.self)
+                p.storeBytes(of: timestamp.littleEndian, toByteOffset: 9, as: Int64.self)
+                p.storeBytes(of: (orderID ?? Int64.min).littleEndian, toByteOffset: 17, as: Int64.self)
+                p.storeBytes(of: UInt32(keyCount).littleEndian, toByteOffset: 33, as: UInt32.self)
+            }
+            spots.append(Spot(start: start, keyCount: keyCount, frameSize: 8 + length, timestamp: timestamp, orderID: orderID))
+        }
+
+        /// Numbers the frames from `firstSeq`, stamps the time and checksums each.
+        mutating func seal(firstSeq: UInt64, journaledAt: Int64) {
+            self.firstSeq = firstSeq
+            bytes.withUnsafeMutableBytes { all in
+                for (n, spot) in spots.enumerated() {
+                    let payload = UnsafeMutableRawBufferPointer(rebasing: all[(spot.start + 8)..<(spot.start + spot.frameSize)])
+                    payload.storeBytes(of: (firstSeq + UInt64(n)).littleEndian, toByteOffset: 1, as: UInt64.self)
+                    payload.storeBytes(of: journaledAt.littleEndian, toByteOffset: 25, as: Int64.self)
+                    let crc = Outbox.crc32(UnsafeRawBufferPointer(payload))
+                    all.storeBytes(of: crc.littleEndian, toByteOffset: spot.start + 4, as: UInt32.self)
+                }
+            }
+        }
+
+        public func seq(_ n: Int) -> UInt64 { firstSeq + UInt64(n) }
+        public func orderID(_ n: Int) -> Int64? { spots[n].orderID }
+        public func timestamp(_ n: Int) -> Int64 { spots[n].timestamp }
+
+        /// Order `n`'s key (nil when empty) and record, valid inside `body` only.
+        public func withRecord<R>(
+            _ n: Int, _ body: (UnsafeRawBufferPointer?, UnsafeRawBufferPointer) throws -> R
+        ) rethrows -> R {
+            let spot = spots[n]
+            return try bytes.withUnsafeBytes { all in
+                let keyStart = spot.start + Frame.orderStart
+                let key = UnsafeRawBufferPointer(rebasing: all[keyStart..<(keyStart + spot.keyCount)])
+                let value = UnsafeRawBufferPointer(rebasing: all[(keyStart + spot.keyCount)..<(spot.start + spot.frameSize)])
+                return try body(spot.keyCount == 0 ? nil : key, value)
+            }
+        }
+
+        /// Order `n` as an `Entry` (copies its bytes; for callers that keep a few).
+        public func entry(_ n: Int, journaledAt: Int64) -> Entry {
+            withRecord(n) { key, value in
+                Entry(
+                    seq: seq(n), key: key.map { Array($0) } ?? [], value: Array(value), timestamp: spots[n].timestamp,
+                    orderID: spots[n].orderID, journaledAt: journaledAt)
+            }
+        }
+    }
+
+    /// `value` in decimal.
+    static func appendDecimal(_ value: Int64, to bytes: inout [UInt8]) {
+        if value < 0 { bytes.append(UInt8(ascii: "-")) }
+        var magnitude = value.magnitude
+        var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)
+        var count = 0
+        withUnsafeMutableBytes(of: &digits) { buffer in
+            repeat {
+                buffer[23 - count] = UInt8(ascii: "0") + UInt8(magnitude % 10)
+                magnitude /= 10
+                count += 1
+            } while magnitude > 0
+            bytes.appendBytes(UnsafeRawBufferPointer(rebasing: buffer[(24 - count)...]))
+        }
+    }
+}
+
+extension Outbox.Entry {
+    /// An order frame's payload (checked by `Scan.read`) as an entry.
+    static func decode(_ payload: UnsafeRawBufferPointer) -> Outbox.Entry {
+        let fixed = Outbox.Frame.orderFixed
+        let keyCount = Int(UInt32(littleEndian: payload.loadUnaligned(fromByteOffset: 33, as: UInt32.self)))
+        let id = Int64(littleEndian: payload.loadUnaligned(fromByteOffset: 17, as: Int64.self))
+        return Outbox.Entry(
+            seq: UInt64(littleEndian: payload.loadUnaligned(fromByteOffset: 1, as: UInt64.self)),
+            key: Array(payload[fixed..<(fixed + keyCount)]),
+            value: Array(payload[(fixed + keyCount)...]),
+            timestamp: Int64(littleEndian: payload.loadUnaligned(fromByteOffset: 9, as: Int64.self)),
+            orderID: id == Int64.min ? nil : id,
+            journaledAt: Int64(littleEndian: payload.loadUnaligned(fromByteOffset: 25, as: Int64.self)))
+    }
+}
+
+// MARK: - Pending orders: where they are in the journal
+
+extension Outbox {
+    /// The pending orders as journal positions, not copies: seqs ascending (a journal's seqs
+    /// only grow), each with its frame's offset and size, and whether it is with Kafka now.
+    /// The bytes stay on disk (and in the page cache) until a resend or compaction reads them
+    /// back, so a million orders in flight cost ~25 bytes each here, no object per order.
+    struct PendingIndex {
+        private(set) var seqs: [UInt64] = []
+        /// The frame's offset in the journal; -1 once settled.
+        private(set) var spots: [Int] = []
+        private(set) var sizes: [Int] = []
+        /// Handed to Kafka and not reported back yet: a resend leaves it alone.
+        var flying: [Bool] = []
+        private(set) var head = 0
+        private(set) var live = 0
+
+        /// `seq` must be above every seq already here.
+        mutating func add(seq: UInt64, spot: Int, size: Int, flying isFlying: Bool) {
+            seqs.append(seq)
+            spots.append(spot)
+            sizes.append(size)
+            flying.append(isFlying)
+            live += 1
+        }
+
+        /// Where the pending `seq` is, or nil (unknown, or settled already).
+        func find(_ seq: UInt64) -> Int? {
+            let end = seqs.count
+            guard head < end, seq >= seqs[head], seq <= seqs[end - 1] else { return nil }
+            // Seqs journaled together are consecutive: usually a direct hit.
+            let guess = seq - seqs[head]
+            var at: Int
+            if guess < UInt64(end - head), seqs[head + Int(guess)] == seq {
+                at = head + Int(guess)
+            } else {
+                var low = head, high = end
+                while low < high {
+                    let middle = (low + high) / 2
+                    if seqs[middle] < seq { low = middle + 1 } else { high = middle }
+                }
+                guard low < end, seqs[low] == seq else { return nil }
+                at = low
+            }
+            return spots[at] >= 0 ? at : nil
+        }
+
+        /// Takes the order at `at` out of pending; returns its frame size.
+        mutating func settle(_ at: Int) -> Int {
+            let size = sizes[at]
+            spots[at] = -1
+            flying[at] = false
+            live -= 1
+            tidy()
+            return size
+        }
+
+        /// Skips settled orders at the front, and drops settled ones from the arrays once they
+        /// outnumber the pending ones: O(1) per settle, amortised.
+        private mutating func tidy() {
+            while head < seqs.count, spots[head] < 0 { head += 1 }
+            if head > 4096, head * 2 > seqs.count {
+                seqs.removeSubrange(0..<head)
+                spots.removeSubrange(0..<head)
+                sizes.removeSubrange(0..<head)
+                flying.removeSubrange(0..<head)
+                head = 0
+            } else if seqs.count - head > 2 * live + 4096 {
+                self = PendingIndex(keeping: self, liveIndices, spots: nil)
+            }
+        }
+
+        /// Only the pending ones of `other`, at `newSpots` (in the order of `kept`) if given.
+        init(keeping other: PendingIndex, _ kept: [Int], spots newSpots: [Int]?) {
+            seqs.reserveCapacity(kept.count)
+            spots.reserveCapacity(kept.count)
+            sizes.reserveCapacity(kept.count)
+            flying.reserveCapacity(kept.count)
+            for (n, at) in kept.enumerated() {
+                add(seq: other.seqs[at], spot: newSpots?[n] ?? other.spots[at], size: other.sizes[at], flying: other.flying[at])
+            }
+        }
+
+        init() {}
+
+        /// Indices of the pending orders, in seq order.
+        var liveIndices: [Int] {
+            var list: [Int] = []
+            list.reserveCapacity(live)
+            for at in head..<seqs.count where spots[at] >= 0 { list.append(at) }
+            return list
+        }
+
+        /// The first pending order's index.
+        var first: Int? {
+            head < seqs.count ? head : nil
+        }
+    }
+}
+
 // MARK: - The state behind the mutex
 
 extension Outbox {
     fileprivate struct State {
         let paths: Paths
+        /// Read and append (reads bring pending orders back for a resend or compaction).
         var journalFD: Int32
         var lockFD: Int32
         var isClosed = false
@@ -523,15 +826,12 @@ extension Outbox {
         var directoryDirty = true
         var nextSeq: UInt64
         var lastOrderID: Int64?
-        /// Pending entries by seq, and their seqs ascending (settled ones are skipped lazily).
-        var entries: [UInt64: Entry]
-        var order: [UInt64]
-        var head = 0
-        /// Delivery and refusal frames not yet written.
+        var index: PendingIndex
+        /// Seqs delivered and not yet marked so in the journal (written as ranges).
+        var delivered: [UInt64] = []
+        /// Mark frames not yet written.
         var marks: [UInt8] = []
         var marksLimit = State.marksThreshold
-        /// The batch being built, kept between appends to reuse its capacity.
-        var scratch: [UInt8] = []
         /// Journal bytes of pending orders, and of everything else (settled orders, marks).
         var pendingBytes: Int
         var settledBytes: Int
@@ -540,11 +840,12 @@ extension Outbox {
 
         static let marksThreshold = 64 * 1024
         static let compactionSize = 4 * 1024 * 1024
+        /// How many bytes of the journal one read brings back.
+        static let readChunk = 1 << 20
 
         init(
             paths: Paths, journalFD: Int32, lockFD: Int32, journalSize: Int, nextSeq: UInt64,
-            lastOrderID: Int64?, entries: [UInt64: Entry], order: [UInt64], pendingBytes: Int,
-            settledBytes: Int
+            lastOrderID: Int64?, index: PendingIndex, pendingBytes: Int, settledBytes: Int
         ) {
             self.paths = paths
             self.journalFD = journalFD
@@ -552,8 +853,7 @@ extension Outbox {
             self.journalSize = journalSize
             self.nextSeq = nextSeq
             self.lastOrderID = lastOrderID
-            self.entries = entries
-            self.order = order
+            self.index = index
             self.pendingBytes = pendingBytes
             self.settledBytes = settledBytes
         }
@@ -562,34 +862,78 @@ extension Outbox {
             settledBytes + marks.count > 2 * pendingBytes
         }
 
-        func pendingInOrder() -> [Entry] {
+        /// Reads the frames at `indices` back from the journal, adjacent ones in one read, and
+        /// calls `body` with each index and its frame (header included). A frame that no longer
+        /// reads back whole (the file was changed under us) throws.
+        func readFrames(_ indices: [Int], _ body: (Int, UnsafeRawBufferPointer) throws -> Void) throws {
+            guard !indices.isEmpty else { return }
+            let fd = journalFD >= 0 ? journalFD : Glibc.open(paths.journal, O_RDONLY | O_CLOEXEC)
+            guard fd >= 0 else { throw OutboxError.system("cannot read the outbox journal \(paths.journal)", errno) }
+            defer { if fd != journalFD { Glibc.close(fd) } }
+            var buffer: [UInt8] = []
+            var first = 0
+            while first < indices.count {
+                // A run of frames that follow each other in the file.
+                let start = index.spots[indices[first]]
+                var end = start + index.sizes[indices[first]]
+                var last = first + 1
+                while last < indices.count, index.spots[indices[last]] == end, end - start < State.readChunk {
+                    end += index.sizes[indices[last]]
+                    last += 1
+                }
+                let count = end - start
+                if buffer.count < count { buffer = [UInt8](repeating: 0, count: count) }
+                var filled = 0
+                var code: Int32 = 0
+                buffer.withUnsafeMutableBytes { raw in
+                    while filled < count {
+                        let n = pread(fd, raw.baseAddress! + filled, count - filled, off_t(start + filled))
+                        if n < 0 && errno == EINTR { continue }
+                        if n < 0 { code = errno; return }
+                        if n == 0 { code = EIO; return }
+                        filled += n
+                    }
+                }
+                guard code == 0 else { throw OutboxError.system("cannot read the outbox journal \(paths.journal)", code) }
+                try buffer.withUnsafeBytes { raw in
+                    var offset = 0
+                    for n in first..<last {
+                        let at = indices[n]
+                        let size = index.sizes[at]
+                        let frame = UnsafeRawBufferPointer(rebasing: raw[offset..<(offset + size)])
+                        guard case .frame = Scan.read(frame, at: 0), Kind(rawValue: frame[8]) == .order,
+                            UInt64(littleEndian: frame.loadUnaligned(fromByteOffset: 9, as: UInt64.self)) == index.seqs[at]
+                        else {
+                            throw OutboxError(
+                                "the outbox journal \(paths.journal) changed under the producer (order \(index.seqs[at]) no longer reads back at byte \(start + offset)); stop whatever else writes to it")
+                        }
+                        try body(at, frame)
+                        offset += size
+                    }
+                }
+                first = last
+            }
+        }
+
+        /// The pending orders at `indices`, read back from the journal.
+        func entries(_ indices: [Int]) throws -> [Entry] {
             var list: [Entry] = []
-            list.reserveCapacity(entries.count)
-            for seq in order[head...] {
-                if let entry = entries[seq] { list.append(entry) }
+            list.reserveCapacity(indices.count)
+            try readFrames(indices) { _, frame in
+                list.append(Entry.decode(UnsafeRawBufferPointer(rebasing: frame[8...])))
             }
             return list
         }
 
-        /// Moves past settled seqs at the front, and rebuilds the seq list once settled ones
-        /// outnumber pending ones, so each mark costs O(1) amortised.
-        mutating func advanceHead() {
-            while head < order.count, entries[order[head]] == nil { head += 1 }
-            let listed = order.count - head
-            if head > 4096 && head * 2 > order.count {
-                order.removeSubrange(0..<head)
-                head = 0
-            } else if listed > 2 * entries.count + 4096 {
-                order = order[head...].filter { entries[$0] != nil }
-                head = 0
+        /// Every pending order, in seq order. A journal that cannot be read back is kept for
+        /// the next `flushMarks` (and what was read is returned).
+        mutating func pendingInOrder() -> [Entry] {
+            do {
+                return try entries(index.liveIndices)
+            } catch {
+                if deferred == nil { deferred = error }
+                return []
             }
-        }
-
-        mutating func settled(_ entry: Entry) {
-            let size = Frame.orderSize(key: entry.key.count, value: entry.value.count)
-            pendingBytes -= size
-            settledBytes += size
-            advanceHead()
         }
 
         /// Closed, a descriptor lost in a failed compaction, a half frame not yet cut off:
@@ -599,7 +943,7 @@ extension Outbox {
                 throw OutboxError("the outbox \(paths.directory) is closed; open it again to journal orders")
             }
             if journalFD < 0 {
-                let fd = Glibc.open(paths.journal, O_WRONLY | O_APPEND | O_CLOEXEC, 0o600)
+                let fd = Glibc.open(paths.journal, O_RDWR | O_APPEND | O_CLOEXEC, 0o600)
                 guard fd >= 0 else {
                     throw OutboxError.system("cannot open the outbox journal \(paths.journal)", errno)
                 }
@@ -615,8 +959,8 @@ extension Outbox {
 
         /// Writes `bytes` at the end of the journal (and fsyncs); on failure cuts the journal
         /// back to where it was, so the bytes count as never written.
-        mutating func writeJournal(_ bytes: [UInt8], sync: Bool) throws {
-            var code = bytes.withUnsafeBytes { Outbox.writeFully(journalFD, $0) }
+        mutating func writeJournal(_ bytes: UnsafeRawBufferPointer, sync: Bool) throws {
+            var code = Outbox.writeFully(journalFD, bytes)
             if code == 0 && sync {
                 code = Outbox.syncFile(journalFD)
                 if code == 0 && directoryDirty {
@@ -631,51 +975,52 @@ extension Outbox {
             journalSize += bytes.count
         }
 
-        mutating func append(_ news: [NewEntry], now: Int64, sync: Bool) throws -> [Entry] {
+        /// Journals a batch: marks waiting to be written first, then every order of the batch
+        /// with ONE write(2) and, with `sync`, ONE fsync(2). Fills in each frame's seq, time and
+        /// checksum. The orders count as with Kafka (`flying`) from here: the caller hands them
+        /// over next, and `land`s those it could not.
+        mutating func append(_ batch: inout Batch, now: Int64, sync: Bool) throws {
             try ready()
-            guard !news.isEmpty else { return [] }
-            var total = marks.count
-            for new in news {
-                guard new.key.count <= Frame.largest, new.value.count <= Frame.largest - new.key.count else {
-                    throw OutboxError(
-                        "an order of \(new.value.count) bytes is too large for the outbox journal \(paths.journal); the till cannot send it")
-                }
-                total += Frame.orderSize(key: new.key.count, value: new.value.count)
+            guard !batch.isEmpty else { return }
+            if let size = batch.oversize {
+                throw OutboxError(
+                    "an order of \(size) bytes is too large for the outbox journal \(paths.journal); the till cannot send it")
             }
-            var made: [Entry] = []
-            made.reserveCapacity(news.count)
-            for new in news {
-                made.append(
-                    Entry(
-                        seq: nextSeq, key: new.key, value: new.value, timestamp: new.timestamp,
-                        orderID: new.orderID, journaledAt: now))
-                // Advanced even if the write fails: a frame that could not be cut off again
-                // must never share its seq with a later order.
-                nextSeq += 1
+            try writeMarks()
+            let first = nextSeq
+            // Advanced even if the write fails: a frame that could not be cut off again must
+            // never share its seq with a later order.
+            nextSeq += UInt64(batch.count)
+            batch.seal(firstSeq: first, journaledAt: now)
+            let base = journalSize
+            try batch.bytes.withUnsafeBytes { try writeJournal($0, sync: sync) }
+            for (n, spot) in batch.spots.enumerated() {
+                let size = spot.frameSize
+                index.add(seq: first + UInt64(n), spot: base + spot.start, size: size, flying: true)
+                pendingBytes += size
+                if let id = spot.orderID, id > (lastOrderID ?? Int64.min) { lastOrderID = id }
             }
-            scratch.removeAll(keepingCapacity: true)
-            scratch.reserveCapacity(total)
-            scratch.append(contentsOf: marks)
-            for entry in made { Frame.appendOrder(entry, to: &scratch) }
-            try writeJournal(scratch, sync: sync)
+        }
 
-            settledBytes += marks.count
-            marks.removeAll(keepingCapacity: true)
-            marksLimit = State.marksThreshold
-            entries.reserveCapacity(entries.count + made.count)
-            for entry in made {
-                entries[entry.seq] = entry
-                order.append(entry.seq)
-                pendingBytes += Frame.orderSize(key: entry.key.count, value: entry.value.count)
-                if let id = entry.orderID, id > (lastOrderID ?? Int64.min) { lastOrderID = id }
-            }
-            return made
+        /// Delivered: out of pending, and a mark to write.
+        mutating func settleDelivered(_ seq: UInt64) -> Bool {
+            guard let at = index.find(seq) else { return false }
+            let size = index.settle(at)
+            pendingBytes -= size
+            settledBytes += size
+            delivered.append(seq)
+            return true
         }
 
         mutating func writeMarks() throws {
+            if !delivered.isEmpty {
+                delivered.sort()
+                Frame.appendSettled(delivered, to: &marks)
+                delivered.removeAll(keepingCapacity: true)
+            }
             guard !marks.isEmpty else { return }
             try ready()
-            try writeJournal(marks, sync: false)
+            try marks.withUnsafeBytes { try writeJournal($0, sync: false) }
             settledBytes += marks.count
             marks.removeAll(keepingCapacity: true)
             marksLimit = State.marksThreshold
@@ -684,27 +1029,34 @@ extension Outbox {
         /// After a failure, waits for another 64 KiB before trying again (not a syscall per
         /// delivery report on a full disk).
         mutating func writeMarksIfMany() {
-            guard marks.count > marksLimit else { return }
+            guard marks.count + 2 * delivered.count > marksLimit else { return }
             do {
                 try writeMarks()
             } catch {
                 if deferred == nil { deferred = error }
-                marksLimit = marks.count + State.marksThreshold
+                marksLimit = marks.count + 2 * delivered.count + State.marksThreshold
             }
         }
 
-        mutating func refuse(_ seq: UInt64, reason: String) {
-            guard !isClosed, let entry = entries[seq] else { return }
+        /// Returns the refused order's id (nil inside if it had none), or nil when `seq` is not
+        /// pending or its line could not be written (then it stays pending).
+        mutating func refuse(_ seq: UInt64, reason: String) -> Int64?? {
+            guard !isClosed, let at = index.find(seq) else { return nil }
+            let entry: Entry
             do {
+                guard let read = try entries([at]).first else { return nil }
+                entry = read
                 try Outbox.appendRefused(entry, reason: reason, path: paths.refused, directory: paths.directory)
             } catch {
                 if deferred == nil { deferred = error }
-                return
+                return nil
             }
-            entries[seq] = nil
-            settled(entry)
+            let size = index.settle(at)
+            pendingBytes -= size
+            settledBytes += size
             Frame.appendRefused(seq: seq, reason: reason, to: &marks)
             do { try writeMarks() } catch { if deferred == nil { deferred = error } }
+            return .some(entry.orderID)
         }
 
         mutating func flush() throws {
@@ -719,9 +1071,9 @@ extension Outbox {
             if let failure { throw failure }
         }
 
-        /// Rewrites the journal as a checkpoint plus the pending orders: DIR/journal.new, fsync,
-        /// rename(2) over DIR/journal, fsync DIR. A crash at any point leaves one whole journal
-        /// or the other, each holding every pending order.
+        /// Rewrites the journal as a checkpoint plus the pending orders (their frames copied as
+        /// they are): DIR/journal.new, fsync, rename(2) over DIR/journal, fsync DIR. A crash at
+        /// any point leaves one whole journal or the other, each holding every pending order.
         mutating func compact() throws {
             guard !isClosed else { return }
             let path = paths.compacted
@@ -732,20 +1084,26 @@ extension Outbox {
             var written = 0
             var code: Int32 = 0
             var chunk: [UInt8] = []
-            chunk.reserveCapacity(1 << 20 + 4096)
+            chunk.reserveCapacity(State.readChunk + 4096)
             Frame.appendCheckpoint(nextSeq: nextSeq, lastOrderID: lastOrderID, to: &chunk)
-            var live: [UInt64] = []
-            live.reserveCapacity(entries.count)
-            for seq in order[head...] {
-                guard let entry = entries[seq] else { continue }
-                live.append(seq)
-                Frame.appendOrder(entry, to: &chunk)
-                if chunk.count >= 1 << 20 {
-                    code = chunk.withUnsafeBytes { Outbox.writeFully(fd, $0) }
-                    if code != 0 { break }
-                    written += chunk.count
-                    chunk.removeAll(keepingCapacity: true)
+            let live = index.liveIndices
+            var newSpots: [Int] = []
+            newSpots.reserveCapacity(live.count)
+            do {
+                try readFrames(live) { _, frame in
+                    guard code == 0 else { return }
+                    newSpots.append(written + chunk.count)
+                    chunk.append(contentsOf: frame)
+                    if chunk.count >= State.readChunk {
+                        code = chunk.withUnsafeBytes { Outbox.writeFully(fd, $0) }
+                        written += chunk.count
+                        chunk.removeAll(keepingCapacity: true)
+                    }
                 }
+            } catch {
+                Glibc.close(fd)
+                unlink(path)
+                throw error
             }
             if code == 0 {
                 code = chunk.withUnsafeBytes { Outbox.writeFully(fd, $0) }
@@ -761,16 +1119,16 @@ extension Outbox {
             // From here DIR/journal is the new file, whatever else fails.
             journalSize = written
             settledBytes = 0
+            delivered.removeAll(keepingCapacity: true)
             marks.removeAll(keepingCapacity: true)
             marksLimit = State.marksThreshold
             tailDirty = false
-            order = live
-            head = 0
+            index = PendingIndex(keeping: index, live, spots: newSpots)
             // Until the rename is on disk, an order appended to the new file could vanish with
             // it after a power cut: the next synced append retries this first.
             directoryDirty = Outbox.syncDirectory(paths.directory) != 0
             if journalFD >= 0 { Glibc.close(journalFD) }
-            journalFD = Glibc.open(paths.journal, O_WRONLY | O_APPEND | O_CLOEXEC, 0o600)
+            journalFD = Glibc.open(paths.journal, O_RDWR | O_APPEND | O_CLOEXEC, 0o600)
             if journalFD < 0 {
                 throw OutboxError.system("cannot open the outbox journal \(paths.journal) after compacting it", errno)
             }
@@ -859,7 +1217,9 @@ extension Outbox {
 
 extension Outbox {
     enum Kind: UInt8 {
-        case order = 1, delivered = 2, refused = 3, checkpoint = 4
+        /// `delivered` marks one order (journals written before delivery ranges); `settled`
+        /// marks ranges of delivered seqs in one frame.
+        case order = 1, delivered = 2, refused = 3, checkpoint = 4, settled = 5
     }
 
     /// Encoding of frames. Sizes: header 8; payload kind 1 + seq 8; an order adds timestamp,
@@ -868,6 +1228,11 @@ extension Outbox {
         static let orderFixed = 37
         static let deliveredPayload = 21
         static let checkpointPayload = 17
+        /// Kind, highest seq, count; then (u64 first seq, u32 how many) per range.
+        static let settledFixed = 13
+        /// Where an order frame's key starts (header and fixed payload), and those bytes blank.
+        static let orderStart = 8 + orderFixed
+        static let blankOrder = [UInt8](repeating: 0, count: orderStart)
         /// Kind, seq and at most 64 KiB of reason.
         static let refusedLargest = 9 + 64 * 1024
         /// The largest payload a u32 length can describe, less the fixed part.
@@ -936,6 +1301,37 @@ extension Outbox {
             }
         }
 
+        /// Delivery marks for `seqs` (ascending) as ranges, at most 4,096 ranges per frame.
+        static func appendSettled(_ seqs: [UInt64], to buffer: inout [UInt8]) {
+            var ranges: [(first: UInt64, count: UInt32)] = []
+            for seq in seqs {
+                if let last = ranges.last, last.count < UInt32.max {
+                    let end = last.first + UInt64(last.count)
+                    if seq == end {
+                        ranges[ranges.count - 1].count += 1
+                        continue
+                    }
+                    if seq < end { continue }  // repeated
+                }
+                ranges.append((seq, 1))
+            }
+            var start = 0
+            while start < ranges.count {
+                let part = ranges[start..<min(ranges.count, start + 4096)]
+                let highest = part.last.map { $0.first + UInt64($0.count) - 1 } ?? 0
+                append(length: settledFixed + 12 * part.count, to: &buffer) { p in
+                    p.storeBytes(of: Kind.settled.rawValue, toByteOffset: 0, as: UInt8.self)
+                    p.storeBytes(of: highest.littleEndian, toByteOffset: 1, as: UInt64.self)
+                    p.storeBytes(of: UInt32(part.count).littleEndian, toByteOffset: 9, as: UInt32.self)
+                    for (n, range) in part.enumerated() {
+                        p.storeBytes(of: range.first.littleEndian, toByteOffset: 13 + 12 * n, as: UInt64.self)
+                        p.storeBytes(of: range.count.littleEndian, toByteOffset: 21 + 12 * n, as: UInt32.self)
+                    }
+                }
+                start += part.count
+            }
+        }
+
         static func appendCheckpoint(nextSeq: UInt64, lastOrderID: Int64?, to buffer: inout [UInt8]) {
             append(length: checkpointPayload, to: &buffer) { p in
                 p.storeBytes(of: Kind.checkpoint.rawValue, toByteOffset: 0, as: UInt8.self)
@@ -986,6 +1382,7 @@ extension Outbox {
         case delivery(Int)
         case refusal(Int)
         case checkpoint(Int)
+        case settled(Int)
         case unknownKind(UInt8)
 
         var why: String {
@@ -996,6 +1393,7 @@ extension Outbox {
             case .delivery(let length): return "a delivery record of \(length) bytes instead of \(Frame.deliveredPayload)"
             case .refusal(let length): return "a refusal record of \(length) bytes, longer than any written"
             case .checkpoint(let length): return "a checkpoint record of \(length) bytes instead of \(Frame.checkpointPayload)"
+            case .settled(let length): return "a delivery record of \(length) bytes that does not add up to its ranges"
             case .unknownKind(let kind): return "unknown record kind \(kind)"
             }
         }
@@ -1028,6 +1426,8 @@ extension Outbox {
         /// Damaged stretches in file order, separated by whole frames.
         var damage: [Damage] = []
         var entries: [UInt64: Entry] = [:]
+        /// Where each pending order's frame starts in the journal.
+        var spots: [UInt64: Int] = [:]
         /// Pending seqs, ascending.
         var order: [UInt64] = []
         var nextSeq: UInt64 = 1
@@ -1067,7 +1467,7 @@ extension Outbox {
                 while at < all.count {
                     switch Scan.read(all, at: at) {
                     case .frame(let length):
-                        apply(UnsafeRawBufferPointer(rebasing: all[(at + 8)..<(at + 8 + length)]))
+                        apply(UnsafeRawBufferPointer(rebasing: all[(at + 8)..<(at + 8 + length)]), at: at)
                         at += 8 + length
                     case .bad(let problem):
                         let next = Scan.resync(all, from: at + 1)
@@ -1140,28 +1540,25 @@ extension Outbox {
                 guard length <= Frame.refusedLargest else { return .refusal(length) }
             case .checkpoint:
                 guard length == Frame.checkpointPayload else { return .checkpoint(length) }
+            case .settled:
+                guard length >= Frame.settledFixed, (length - Frame.settledFixed) % 12 == 0,
+                    Int(UInt32(littleEndian: payload.loadUnaligned(fromByteOffset: 9, as: UInt32.self)))
+                        == (length - Frame.settledFixed) / 12
+                else { return .settled(length) }
             case nil:
                 return .unknownKind(payload[0])
             }
             return nil
         }
 
-        /// Adds one frame's effect; `read` has checked it.
-        private mutating func apply(_ payload: UnsafeRawBufferPointer) {
+        /// Adds one frame's effect; `read` has checked it. `at`: where the frame starts.
+        private mutating func apply(_ payload: UnsafeRawBufferPointer, at: Int) {
             let length = payload.count
             let frameSize = 8 + length
             let seq = UInt64(littleEndian: payload.loadUnaligned(fromByteOffset: 1, as: UInt64.self))
             switch Kind(rawValue: payload[0]) {
             case .order:
-                let keyCount = Int(UInt32(littleEndian: payload.loadUnaligned(fromByteOffset: 33, as: UInt32.self)))
-                let id = Int64(littleEndian: payload.loadUnaligned(fromByteOffset: 17, as: Int64.self))
-                let entry = Entry(
-                    seq: seq,
-                    key: Array(payload[Frame.orderFixed..<(Frame.orderFixed + keyCount)]),
-                    value: Array(payload[(Frame.orderFixed + keyCount)...]),
-                    timestamp: Int64(littleEndian: payload.loadUnaligned(fromByteOffset: 9, as: Int64.self)),
-                    orderID: id == Int64.min ? nil : id,
-                    journaledAt: Int64(littleEndian: payload.loadUnaligned(fromByteOffset: 25, as: Int64.self)))
+                let entry = Entry.decode(payload)
                 if let earlier = entries.updateValue(entry, forKey: seq) {
                     // Never written by this code; if it happens, the later one wins.
                     let size = Frame.orderSize(key: earlier.key.count, value: earlier.value.count)
@@ -1171,14 +1568,29 @@ extension Outbox {
                     if let last = listed.last, last >= seq { ascending = false }
                     listed.append(seq)
                 }
+                spots[seq] = at
                 pendingBytes += frameSize
                 highestSeq = max(highestSeq, seq)
                 if let id = entry.orderID, id > (lastOrderID ?? Int64.min) { lastOrderID = id }
             case .delivered, .refused:
-                if let settled = entries.removeValue(forKey: seq) {
-                    let size = Frame.orderSize(key: settled.key.count, value: settled.value.count)
-                    pendingBytes -= size
-                    settledBytes += size
+                settle(seq)
+                settledBytes += frameSize
+                highestSeq = max(highestSeq, seq)
+            case .settled:
+                let count = Int(UInt32(littleEndian: payload.loadUnaligned(fromByteOffset: 9, as: UInt32.self)))
+                for n in 0..<count {
+                    let first = UInt64(littleEndian: payload.loadUnaligned(fromByteOffset: 13 + 12 * n, as: UInt64.self))
+                    let span = UInt64(UInt32(littleEndian: payload.loadUnaligned(fromByteOffset: 21 + 12 * n, as: UInt32.self)))
+                    let last = first.addingReportingOverflow(span).overflow ? UInt64.max : first + span
+                    if span <= UInt64(entries.count) {
+                        var seq = first
+                        while seq < last {
+                            settle(seq)
+                            seq += 1
+                        }
+                    } else {
+                        for seq in entries.keys where seq >= first && seq < last { settle(seq) }
+                    }
                 }
                 settledBytes += frameSize
                 highestSeq = max(highestSeq, seq)
@@ -1189,6 +1601,14 @@ extension Outbox {
             case nil:
                 break
             }
+        }
+
+        private mutating func settle(_ seq: UInt64) {
+            guard let settled = entries.removeValue(forKey: seq) else { return }
+            spots[seq] = nil
+            let size = Frame.orderSize(key: settled.key.count, value: settled.value.count)
+            pendingBytes -= size
+            settledBytes += size
         }
     }
 }

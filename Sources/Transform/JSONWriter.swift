@@ -78,7 +78,7 @@ struct JSONWriter {
                 magnitude /= 10
                 count += 1
             } while magnitude > 0
-            bytes.append(contentsOf: UnsafeRawBufferPointer(rebasing: buffer[(24 - count)...]))
+            bytes.appendBytes(UnsafeRawBufferPointer(rebasing: buffer[(24 - count)...]))
         }
     }
 
@@ -101,7 +101,7 @@ struct JSONWriter {
             break
         }
         if plain {
-            bytes.append(contentsOf: utf8)
+            bytes.appendBytes(utf8)
         } else {
             appendEscaped(utf8, to: &bytes)
         }
@@ -170,5 +170,14 @@ struct JSONWriter {
 
     mutating func rawString(_ value: String) {
         appendQuoted(value)
+    }
+}
+
+extension [UInt8] {
+    /// Appends raw bytes with one copy (`append(contentsOf:)` of a raw buffer goes byte by byte).
+    @inlinable
+    public mutating func appendBytes(_ raw: UnsafeRawBufferPointer) {
+        guard let base = raw.baseAddress else { return }
+        append(contentsOf: UnsafeBufferPointer(start: base.assumingMemoryBound(to: UInt8.self), count: raw.count))
     }
 }

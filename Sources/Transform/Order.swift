@@ -42,22 +42,36 @@ public struct Order: Sendable, Hashable {
     /// The same as UTF-8 bytes, the form Kafka takes. (The keys are written as literals: the
     /// till's simulator makes a million of these a second.)
     public var jsonBytes: [UInt8] {
-        var out = JSONWriter(capacity: 128 + 64 * items.count)
-        out.raw(#"{"order_id":"#); out.rawInteger(orderID)
-        out.raw(#","table_id":"#); out.rawString(tableID)
-        out.raw(#","customer_per_order":"#); out.rawInteger(customers)
-        out.raw(#","payment_mode":"#); out.rawString(paymentMode)
-        out.raw(#","items":["#)
-        for (i, line) in items.enumerated() {
-            out.raw(i == 0 ? #"{"name":"# : #",{"name":"#); out.rawString(line.name)
-            out.raw(#","quantity":"#); out.rawInteger(line.quantity)
-            out.raw(#","price":"#); out.rawInteger(line.price)
-            out.raw("}")
+        var out: [UInt8] = []
+        out.reserveCapacity(128 + 64 * items.count)
+        appendJSON(to: &out)
+        return out
+    }
+
+    /// The same, appended to `out` (a buffer of many records, without an array per record).
+    public func appendJSON(to out: inout [UInt8]) {
+        func raw(_ text: StaticString) {
+            out.append(contentsOf: UnsafeBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
         }
-        out.raw(#"],"amount":"#); out.rawInteger(amount)
-        out.raw(#","timestamp":"#); out.rawInteger(timestamp)
-        out.raw("}")
-        return out.bytes
+        func string(_ value: String) {
+            var value = value
+            value.withUTF8 { JSONWriter.appendQuoted(UnsafeRawBufferPointer($0), to: &out) }
+        }
+        raw(#"{"order_id":"#); JSONWriter.appendInteger(orderID, to: &out)
+        raw(#","table_id":"#); string(tableID)
+        raw(#","customer_per_order":"#); JSONWriter.appendInteger(customers, to: &out)
+        raw(#","payment_mode":"#); string(paymentMode)
+        raw(#","items":["#)
+        for (i, line) in items.enumerated() {
+            if i == 0 { raw(#"{"name":"#) } else { raw(#",{"name":"#) }
+            string(line.name)
+            raw(#","quantity":"#); JSONWriter.appendInteger(line.quantity, to: &out)
+            raw(#","price":"#); JSONWriter.appendInteger(line.price, to: &out)
+            raw("}")
+        }
+        raw(#"],"amount":"#); JSONWriter.appendInteger(amount, to: &out)
+        raw(#","timestamp":"#); JSONWriter.appendInteger(timestamp, to: &out)
+        raw("}")
     }
 }
 

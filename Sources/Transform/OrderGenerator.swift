@@ -6,49 +6,111 @@ public struct OrderGenerator: Sendable {
     private var nextID: Int64
     /// The ids issued last, newest first: a "duplicate resend" repeats one of them.
     private var recentIDs: [Int64] = []
+    /// The restaurant's names as JSON, written once (a load test makes a million orders a
+    /// second from them).
+    private let fragments: Fragments
 
     public init(restaurant: Restaurant = .seed, seed: UInt64 = 42, firstOrderID: Int64 = 1) {
         self.restaurant = restaurant
         random = SplitMix64(seed: seed)
         nextID = firstOrderID
+        fragments = Fragments(restaurant)
+    }
+
+    /// What one order is made of: up to four menu lines (index, quantity), a payment mode, a
+    /// table and a party size, drawn in one fixed order so that a seed gives the same orders
+    /// whichever way they are written.
+    private struct Draw {
+        var lines: (Int, Int, Int, Int) = (0, 0, 0, 0)
+        var quantities: (Int64, Int64, Int64, Int64) = (0, 0, 0, 0)
+        var count = 0
+        var mode = 0
+        var table = 0
+        var customers: Int64 = 0
+        var orderID: Int64 = 0
+
+        func line(_ n: Int) -> (index: Int, quantity: Int64) {
+            switch n {
+            case 0: return (lines.0, quantities.0)
+            case 1: return (lines.1, quantities.1)
+            case 2: return (lines.2, quantities.2)
+            default: return (lines.3, quantities.3)
+            }
+        }
+
+        mutating func setLine(_ n: Int, _ index: Int) {
+            switch n {
+            case 0: lines.0 = index
+            case 1: lines.1 = index
+            case 2: lines.2 = index
+            default: lines.3 = index
+            }
+        }
+
+        mutating func setQuantity(_ n: Int, _ quantity: Int64) {
+            switch n {
+            case 0: quantities.0 = quantity
+            case 1: quantities.1 = quantity
+            case 2: quantities.2 = quantity
+            default: quantities.3 = quantity
+            }
+        }
+
+        func contains(_ index: Int) -> Bool {
+            (0..<count).contains { line($0).index == index }
+        }
+    }
+
+    private mutating func draw(id: Int64?) -> Draw {
+        var draw = Draw()
+        let menuCount = restaurant.menu.count
+        let lineCount = 1 + Int(random.next(below: random.next(below: 2) == 0 ? 2 : 4))
+        while draw.count < min(lineCount, menuCount) {
+            // Popular dishes first: a skewed pick makes the bar chart interesting.
+            let a = Int(random.next(below: UInt64(menuCount)))
+            let b = Int(random.next(below: UInt64(menuCount)))
+            let pick = min(a, b)
+            if !draw.contains(pick) {
+                draw.setLine(draw.count, pick)
+                draw.count += 1
+            }
+        }
+        for n in 0..<draw.count { draw.setQuantity(n, 1 + Int64(random.next(below: 3))) }
+        draw.mode = Int(random.next(below: UInt64(restaurant.paymentModes.count)))
+        draw.table = Int(random.next(below: UInt64(max(restaurant.tables.count, 1))))
+        draw.customers = 1 + Int64(random.next(below: 6))
+        draw.orderID = id ?? nextID
+        if id == nil { nextID += 1 }
+        recentIDs.insert(draw.orderID, at: 0)
+        if recentIDs.count > 6 { recentIDs.removeLast() }
+        return draw
+    }
+
+    private func order(_ draw: Draw, at timestamp: Int64) -> Order {
+        let menu = restaurant.menu
+        let lines = (0..<draw.count).map { n -> Order.Line in
+            let (index, quantity) = draw.line(n)
+            return Order.Line(name: menu[index].name, quantity: quantity, price: menu[index].price)
+        }
+        let tables = restaurant.tables.isEmpty ? ["T1"] : restaurant.tables
+        return Order(
+            orderID: draw.orderID,
+            tableID: tables[draw.table],
+            customers: draw.customers,
+            paymentMode: restaurant.paymentModes[draw.mode],
+            items: lines,
+            amount: lines.reduce(0) { $0 + $1.quantity * $1.price },
+            timestamp: timestamp)
     }
 
     /// A valid order at `timestamp` with a fresh order id (`id`, or the next of the generator's
     /// own sequence).
     public mutating func next(at timestamp: Int64, id: Int64? = nil) -> Order {
-        let menu = restaurant.menu
-        let lineCount = 1 + Int(random.next(below: random.next(below: 2) == 0 ? 2 : 4))
-        var chosen: [Int] = []
-        while chosen.count < min(lineCount, menu.count) {
-            // Popular dishes first: a skewed pick makes the bar chart interesting.
-            let a = Int(random.next(below: UInt64(menu.count)))
-            let b = Int(random.next(below: UInt64(menu.count)))
-            let pick = min(a, b)
-            if !chosen.contains(pick) { chosen.append(pick) }
-        }
-        let lines = chosen.map {
-            Order.Line(name: menu[$0].name, quantity: 1 + Int64(random.next(below: 3)), price: menu[$0].price)
-        }
-        let modes = restaurant.paymentModes
-        let mode = modes[Int(random.next(below: UInt64(modes.count)))]
-        let tables = restaurant.tables.isEmpty ? ["T1"] : restaurant.tables
-        let order = Order(
-            orderID: id ?? nextID,
-            tableID: tables[Int(random.next(below: UInt64(tables.count)))],
-            customers: 1 + Int64(random.next(below: 6)),
-            paymentMode: mode,
-            items: lines,
-            amount: lines.reduce(0) { $0 + $1.quantity * $1.price },
-            timestamp: timestamp)
-        if id == nil { nextID += 1 }
-        recentIDs.insert(order.orderID, at: 0)
-        if recentIDs.count > 6 { recentIDs.removeLast() }
-        return order
+        order(draw(id: id), at: timestamp)
     }
 
     /// Mostly valid orders with a small share of the faults real tills produce: a duplicate
     /// resend, a truncated message, an unknown payment mode, a wrong amount, an off-menu dish.
-    /// `faultRate` is the share of faulty records (0…1).
     public mutating func nextRecord(at timestamp: Int64, faultRate: Double) -> [UInt8] {
         nextRecord(at: timestamp, faultRate: faultRate, id: nil).record
     }
@@ -56,8 +118,20 @@ public struct OrderGenerator: Sendable {
     /// The same with a fresh id from the caller (a till's `OrderIDs`); also says which order id
     /// the record carries (a duplicate carries an earlier one), for the record's key.
     public mutating func nextRecord(at timestamp: Int64, faultRate: Double, id: Int64?) -> (record: [UInt8], orderID: Int64) {
-        var order = next(at: timestamp, id: id)
-        guard random.nextUnit() < faultRate else { return (order.jsonBytes, order.orderID) }
+        var record: [UInt8] = []
+        record.reserveCapacity(256)
+        let orderID = appendRecord(at: timestamp, faultRate: faultRate, id: id, to: &record)
+        return (record, orderID)
+    }
+
+    /// The same, the record appended to `out`; returns the order id it carries.
+    public mutating func appendRecord(at timestamp: Int64, faultRate: Double, id: Int64?, to out: inout [UInt8]) -> Int64 {
+        let drawn = draw(id: id)
+        guard random.nextUnit() < faultRate else {
+            fragments.write(drawn, at: timestamp, menu: restaurant.menu, to: &out)
+            return drawn.orderID
+        }
+        var order = order(drawn, at: timestamp)
         switch random.next(below: 5) {
         case 0:
             // A resend of one of the last five orders (the till did not hear back in time).
@@ -66,8 +140,10 @@ public struct OrderGenerator: Sendable {
             // consecutive, so the order keeps its own.)
             order.orderID = back < recentIDs.count ? recentIDs[back] : id == nil ? max(1, order.orderID - Int64(back)) : order.orderID
         case 1:
-            let text = order.jsonBytes
-            return (Array(text[..<(text.count / 2)]), order.orderID)
+            let start = out.count
+            order.appendJSON(to: &out)
+            out.removeSubrange((start + (out.count - start) / 2)...)
+            return order.orderID
         case 2:
             order.paymentMode = "CHEQUE"
         case 3:
@@ -76,7 +152,95 @@ public struct OrderGenerator: Sendable {
             order.items.append(Order.Line(name: "Filter Coffee", quantity: 1, price: 30))
             order.amount += 30
         }
-        return (order.jsonBytes, order.orderID)
+        order.appendJSON(to: &out)
+        return order.orderID
+    }
+
+    /// Byte for byte what `Order.appendJSON` writes for a drawn order, from pieces made once,
+    /// on the stack, with one append at the end.
+    private struct Fragments: Sendable {
+        /// Per menu item: `{"name":"…","quantity":` and `,"price":…}`.
+        var heads: [[UInt8]] = []
+        var tails: [[UInt8]] = []
+        var tables: [[UInt8]] = []
+        var modes: [[UInt8]] = []
+        /// An upper bound on one order's bytes.
+        var bound = 0
+
+        init(_ restaurant: Restaurant) {
+            for item in restaurant.menu {
+                var head = Array(#"{"name":"#.utf8)
+                var name = item.name
+                name.withUTF8 { JSONWriter.appendQuoted(UnsafeRawBufferPointer($0), to: &head) }
+                head += Array(#","quantity":"#.utf8)
+                heads.append(head)
+                var tail = Array(#","price":"#.utf8)
+                JSONWriter.appendInteger(item.price, to: &tail)
+                tail += Array("}".utf8)
+                tails.append(tail)
+            }
+            func quoted(_ text: String) -> [UInt8] {
+                var bytes: [UInt8] = []
+                var text = text
+                text.withUTF8 { JSONWriter.appendQuoted(UnsafeRawBufferPointer($0), to: &bytes) }
+                return bytes
+            }
+            tables = (restaurant.tables.isEmpty ? ["T1"] : restaurant.tables).map(quoted)
+            modes = restaurant.paymentModes.map(quoted)
+            let longestLine = zip(heads, tails).map { $0.count + $1.count + 1 + 20 }.max() ?? 0
+            bound = 200 + 4 * longestLine + (tables.map(\.count).max() ?? 0) + (modes.map(\.count).max() ?? 0)
+        }
+
+        func write(_ draw: Draw, at timestamp: Int64, menu: [MenuItem], to out: inout [UInt8]) {
+            withUnsafeTemporaryAllocation(byteCount: bound, alignment: 8) { buffer in
+                let base = buffer.baseAddress!
+                var at = 0
+                func put(_ text: StaticString) {
+                    (base + at).copyMemory(from: text.utf8Start, byteCount: text.utf8CodeUnitCount)
+                    at += text.utf8CodeUnitCount
+                }
+                func put(_ bytes: [UInt8]) {
+                    bytes.withUnsafeBytes { (base + at).copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
+                    at += bytes.count
+                }
+                func put(_ value: Int64) {
+                    var magnitude = value.magnitude
+                    if value < 0 {
+                        base.storeBytes(of: UInt8(ascii: "-"), toByteOffset: at, as: UInt8.self)
+                        at += 1
+                    }
+                    var digits = 1
+                    var rest = magnitude / 10
+                    while rest > 0 {
+                        digits += 1
+                        rest /= 10
+                    }
+                    var end = at + digits
+                    repeat {
+                        end -= 1
+                        base.storeBytes(of: UInt8(ascii: "0") + UInt8(magnitude % 10), toByteOffset: end, as: UInt8.self)
+                        magnitude /= 10
+                    } while magnitude > 0
+                    at += digits
+                }
+                var amount: Int64 = 0
+                put(#"{"order_id":"#); put(draw.orderID)
+                put(#","table_id":"#); put(tables[draw.table])
+                put(#","customer_per_order":"#); put(draw.customers)
+                put(#","payment_mode":"#); put(modes[draw.mode])
+                put(#","items":["#)
+                for n in 0..<draw.count {
+                    let (index, quantity) = draw.line(n)
+                    if n > 0 { put(",") }
+                    put(heads[index]); put(quantity); put(tails[index])
+                    amount += quantity * menu[index].price
+                }
+                put(#"],"amount":"#); put(amount)
+                put(#","timestamp":"#); put(timestamp)
+                put("}")
+                out.appendBytes(UnsafeRawBufferPointer(start: base, count: at))
+            }
+        }
     }
 }
 

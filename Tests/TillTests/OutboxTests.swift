@@ -240,11 +240,12 @@ import Testing
         let second = frameSize(news[0])
         let secondSize = frameSize(news[1])
         bytes[second + 8 + 1] ^= 0x80  // the seq
-        // The last frame is the delivery mark (29 bytes); the 5th order is before it. Cut
-        // into the mark: the order before it is whole, the mark is the torn tail.
+        // The last frame is the delivery mark (one range: 33 bytes); the 5th order is before
+        // it. Cut into the mark: the order before it is whole, the mark is the torn tail.
+        let markSize = 8 + 13 + 12
         bytes.removeLast(7)
         try writeBytes(bytes, journal)
-        let tailStart = original.count - (8 + 21)
+        let tailStart = original.count - markSize
 
         let summary = try Outbox.inspect(directory: dir)
         #expect(summary.waiting == 4)
@@ -253,7 +254,7 @@ import Testing
         do {
             let reopened = try Outbox(directory: dir, now: 500)
             let damage = try #require(reopened.damage)
-            #expect(damage.contains("had \(secondSize + 22) damaged bytes at byte \(second)"))
+            #expect(damage.contains("had \(secondSize + markSize - 7) damaged bytes at byte \(second)"))
             #expect(damage.contains("and 1 more place, the last at its end"))
             #expect(damage.contains(dir + "/journal.damaged-500"))
             // The torn mark is lost: order 3 is waiting again (sending twice is harmless).
@@ -559,5 +560,136 @@ import Testing
             }
             #expect(crc(bytes) == ~c)
         }
+    }
+}
+
+/// Batches written in place, what a sender hears back, and delivery marks as ranges.
+@Suite struct OutboxBatchTests {
+    let helpers = OutboxTests()
+
+    /// `count` orders with ids from `first`, written in place as the simulator does.
+    func batch(_ first: Int64, count: Int) -> Outbox.Batch {
+        var batch = Outbox.Batch()
+        for id in first..<(first + Int64(count)) {
+            batch.add(orderID: id, timestamp: id * 1000) { $0.append(contentsOf: Array("{\"order_id\":\(id)}".utf8)) }
+        }
+        return batch
+    }
+
+    @Test func aBatchIsJournaledAndItsRecordsReadBack() throws {
+        let dir = helpers.scratch()
+        defer { helpers.removeScratch(dir) }
+        do {
+            let outbox = try Outbox(directory: dir, now: 7)
+            var first = batch(100, count: 3)
+            try outbox.append(&first, now: 7)
+            #expect((0..<3).map(first.seq) == [1, 2, 3])
+            first.withRecord(1) { key, value in
+                #expect(key.map { Array($0) } == Array("101".utf8))
+                #expect(Array(value) == Array("{\"order_id\":101}".utf8))
+            }
+            var anonymous = Outbox.Batch()
+            anonymous.add(orderID: nil, timestamp: 5) { $0.append(contentsOf: Array("x".utf8)) }
+            try outbox.append(&anonymous, now: 8)
+            anonymous.withRecord(0) { key, _ in #expect(key == nil) }
+            #expect(outbox.waitingCount == 4)
+            outbox.close()
+        }
+        let reopened = try Outbox(directory: dir, now: 9)
+        defer { reopened.close() }
+        #expect(reopened.damage == nil)
+        let pending = reopened.pending
+        #expect(pending.map(\.seq) == [1, 2, 3, 4])
+        #expect(pending[0] == Outbox.Entry(
+            seq: 1, key: Array("100".utf8), value: Array("{\"order_id\":100}".utf8), timestamp: 100_000,
+            orderID: 100, journaledAt: 7))
+        #expect(pending[3].key.isEmpty && pending[3].orderID == nil && pending[3].journaledAt == 8)
+        #expect(reopened.lastOrderID == 102)
+    }
+
+    @Test func whatIsWithKafkaIsNotTakenAgainUntilItFails() throws {
+        let dir = helpers.scratch()
+        defer { helpers.removeScratch(dir) }
+        let outbox = try Outbox(directory: dir, now: 1)
+        defer { outbox.close() }
+        var orders = batch(1, count: 10)
+        try outbox.append(&orders, now: 1)
+        // Just journaled: handed to Kafka by the caller, so nothing waits for a resend.
+        #expect(try outbox.takeWaiting(limit: 100).isEmpty)
+        #expect(outbox.settle(delivered: [1, 2, 3, 99], failed: [4, 5]) == 3)
+        outbox.land([6])
+        #expect(try outbox.takeWaiting(limit: 2).map(\.seq) == [4, 5])
+        #expect(try outbox.takeWaiting(limit: 100).map(\.seq) == [6])
+        #expect(try outbox.takeWaiting(limit: 100).isEmpty)
+        // A delivered order is gone whatever is said about it later.
+        #expect(outbox.settle(delivered: [1], failed: [2]) == 0)
+        #expect(try outbox.takeWaiting(limit: 100).isEmpty)
+        #expect(outbox.waitingCount == 7)
+    }
+
+    @Test func deliveriesInAnyOrderAreKeptAsRangesAcrossReopens() throws {
+        let dir = helpers.scratch()
+        defer { helpers.removeScratch(dir) }
+        var random = OutboxTests.Random(state: 11)
+        var kept = Set<UInt64>()
+        do {
+            let outbox = try Outbox(directory: dir, now: 1)
+            for part in 0..<20 {
+                var orders = batch(Int64(part * 1_000 + 1), count: 1_000)
+                try outbox.append(&orders, now: 1, sync: false)
+            }
+            var seqs = Array(UInt64(1)...20_000)
+            for i in stride(from: seqs.count - 1, to: 0, by: -1) { seqs.swapAt(i, random.below(i + 1)) }
+            kept = Set(seqs.prefix(700))
+            let delivered = Array(seqs.dropFirst(700))
+            for start in stride(from: 0, to: delivered.count, by: 997) {
+                _ = outbox.settle(delivered: Array(delivered[start..<min(delivered.count, start + 997)]), failed: [])
+            }
+            #expect(outbox.waitingCount == 700)
+            #expect(outbox.pending.map(\.seq) == kept.sorted())
+            try outbox.flushMarks()
+            outbox.close()
+        }
+        let reopened = try Outbox(directory: dir, now: 2)
+        defer { reopened.close() }
+        let pending = reopened.pending
+        #expect(pending.map(\.seq) == kept.sorted())
+        #expect(pending.allSatisfy { $0.value == Array("{\"order_id\":\($0.seq)}".utf8) })
+        #expect(reopened.lastOrderID == 20_000)
+    }
+
+    /// Journals written before delivery ranges mark one order per frame: still understood.
+    @Test func aJournalWithOneMarkPerOrderStillReads() throws {
+        let dir = helpers.scratch()
+        defer { helpers.removeScratch(dir) }
+        do {
+            let outbox = try Outbox(directory: dir, now: 1)
+            _ = try outbox.append((1...4).map { helpers.order($0) }, now: 1)
+            outbox.close()
+        }
+        var marks: [UInt8] = []
+        Outbox.Frame.appendDelivered(seq: 2, partition: 0, offset: 5, to: &marks)
+        Outbox.Frame.appendDelivered(seq: 4, partition: 3, offset: 9, to: &marks)
+        let handle = try #require(FileHandle(forWritingAtPath: dir + "/journal"))
+        handle.seekToEndOfFile()
+        handle.write(Data(marks))
+        try handle.close()
+        let reopened = try Outbox(directory: dir, now: 2)
+        defer { reopened.close() }
+        #expect(reopened.damage == nil)
+        #expect(reopened.pending.map(\.seq) == [1, 3])
+    }
+
+    @Test func aRangeMarkThatDoesNotAddUpIsDamage() throws {
+        var bytes: [UInt8] = []
+        Outbox.Frame.appendSettled([1, 2, 3, 7], to: &bytes)
+        #expect(bytes.count == 8 + 13 + 2 * 12)
+        #expect(Outbox.Scan(bytes).damage.isEmpty)
+        var wrong: [UInt8] = []
+        Outbox.Frame.append(length: 13 + 12, to: &wrong) { p in
+            p.storeBytes(of: Outbox.Kind.settled.rawValue, toByteOffset: 0, as: UInt8.self)
+            p.storeBytes(of: UInt32(2).littleEndian, toByteOffset: 9, as: UInt32.self)
+        }
+        #expect(Outbox.Scan(wrong).damage.first?.problem == .unreadable("a delivery record of 25 bytes that does not add up to its ranges"))
     }
 }
