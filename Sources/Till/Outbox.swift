@@ -1636,22 +1636,26 @@ extension Outbox {
 
     static func crc32(_ bytes: UnsafeRawBufferPointer) -> UInt32 {
         var c: UInt32 = 0xFFFF_FFFF
-        crcTables.withUnsafeBufferPointer { t in
-            var i = 0
-            let count = bytes.count
-            while count - i >= 8 {
-                let word = UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: i, as: UInt64.self))
+        guard let start = bytes.baseAddress else { return 0 }
+        crcTables.withUnsafeBufferPointer { tables in
+            let t = tables.baseAddress!
+            var p = start
+            var left = bytes.count
+            while left >= 8 {
+                let word = UInt64(littleEndian: p.loadUnaligned(as: UInt64.self))
                 let low = UInt32(truncatingIfNeeded: word) ^ c
-                let high = UInt32(truncatingIfNeeded: word >> 32)
-                c = t[7 * 256 + Int(low & 0xFF)] ^ t[6 * 256 + Int((low >> 8) & 0xFF)]
-                    ^ t[5 * 256 + Int((low >> 16) & 0xFF)] ^ t[4 * 256 + Int(low >> 24)]
-                    ^ t[3 * 256 + Int(high & 0xFF)] ^ t[2 * 256 + Int((high >> 8) & 0xFF)]
-                    ^ t[1 * 256 + Int((high >> 16) & 0xFF)] ^ t[Int(high >> 24)]
-                i += 8
+                let high = UInt32(truncatingIfNeeded: word &>> 32)
+                c = t[1792 &+ Int(low & 0xFF)] ^ t[1536 &+ Int((low &>> 8) & 0xFF)]
+                    ^ t[1280 &+ Int((low &>> 16) & 0xFF)] ^ t[1024 &+ Int(low &>> 24)]
+                    ^ t[768 &+ Int(high & 0xFF)] ^ t[512 &+ Int((high &>> 8) & 0xFF)]
+                    ^ t[256 &+ Int((high &>> 16) & 0xFF)] ^ t[Int(high &>> 24)]
+                p += 8
+                left &-= 8
             }
-            while i < count {
-                c = t[Int((c ^ UInt32(bytes[i])) & 0xFF)] ^ (c >> 8)
-                i += 1
+            while left > 0 {
+                c = t[Int((c ^ UInt32(p.load(as: UInt8.self))) & 0xFF)] ^ (c &>> 8)
+                p += 1
+                left &-= 1
             }
         }
         return ~c
