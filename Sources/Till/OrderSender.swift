@@ -120,17 +120,24 @@ public final class OrderSender: Sendable {
     @discardableResult
     public func resendPending(wait: Double = 0) -> Int {
         let limit = 50_000
+        // Failures heard so far reach the outbox first, in the same step that clears the flag:
+        // one heard after it sets the flag again, so none waits for another failure.
+        settleReports(resetting: true)
         let entries: [Outbox.Entry]
         do {
             entries = try outbox.takeWaiting(limit: limit)
         } catch {
             logger.error("outbox: \(error)")
+            books.withLock { $0.needsResend = true }
             return 0
         }
         books.withLock { books in
-            // More than one turn's worth: the next turn goes on at once.
-            books.needsResend = entries.count == limit
-            books.lastResend = entries.count == limit ? .distantPast : Date()
+            books.lastResend = Date()
+            if entries.count == limit {
+                // More than one turn's worth: the next turn goes on at once.
+                books.needsResend = true
+                books.lastResend = .distantPast
+            }
             if onUpdate != nil {
                 for entry in entries { books.watched[entry.seq] = entry.orderID }
             }
@@ -260,12 +267,14 @@ public final class OrderSender: Sendable {
         if due { resendPending() }
     }
 
-    /// Gives the reports heard so far to the outbox.
-    private func settleReports() {
+    /// Gives the reports heard so far to the outbox (and, `resetting`, clears `needsResend` in
+    /// the same step: for a resend about to look at what waits).
+    private func settleReports(resetting: Bool = false) {
         let (delivered, failed) = books.withLock { books in
             defer {
                 books.delivered.removeAll(keepingCapacity: true)
                 books.failed.removeAll(keepingCapacity: true)
+                if resetting { books.needsResend = false }
             }
             return (books.delivered, books.failed)
         }
