@@ -21,6 +21,10 @@ public final class OrderSender: Sendable {
     private let producer: Producer
     private let logger: Logger
     private let books = Mutex(Books())
+    /// Held from taking the reports out of the books until the outbox has them, so that two
+    /// threads settling at once (maintenance, `drain`, a resend) never leave a failure taken
+    /// but not yet applied while a resend looks at what waits.
+    private let settling = Mutex(0)
     private let maintenance: Mutex<Worker?> = Mutex(nil)
     private let onUpdate: (@Sendable (Update) -> Void)?
 
@@ -30,6 +34,9 @@ public final class OrderSender: Sendable {
     private struct Books {
         var delivered: [UInt64] = []
         var failed: [UInt64] = []
+        /// Refused for good, to record in the outbox's refused file (off the report thread:
+        /// that write is fsync'ed).
+        var refused: [(seq: UInt64, reason: String)] = []
         /// Refusals reported for a record: a batch can fail as a whole because of one record,
         /// so a record is refused for good only on its third.
         var refusals: [UInt64: Int] = [:]
@@ -228,7 +235,7 @@ public final class OrderSender: Sendable {
         case .delivered(let orderID):
             onUpdate?(.delivered(seq: report.id, orderID: orderID, partition: report.partition, offset: report.offset))
         case .refused:
-            refuse(report.id, reason: report.error ?? "refused")
+            books.withLock { $0.refused.append((report.id, report.error ?? "refused")) }
         case .again:
             if let error = report.error, !report.isPurged {
                 logger.warning("outbox record \(report.id) not delivered yet: \(error); it stays in the outbox and is sent again")
@@ -270,17 +277,21 @@ public final class OrderSender: Sendable {
     /// Gives the reports heard so far to the outbox (and, `resetting`, clears `needsResend` in
     /// the same step: for a resend about to look at what waits).
     private func settleReports(resetting: Bool = false) {
-        let (delivered, failed) = books.withLock { books in
-            defer {
-                books.delivered.removeAll(keepingCapacity: true)
-                books.failed.removeAll(keepingCapacity: true)
-                if resetting { books.needsResend = false }
+        settling.withLock { _ in
+            let (delivered, failed, refused) = books.withLock { books in
+                defer {
+                    books.delivered.removeAll(keepingCapacity: true)
+                    books.failed.removeAll(keepingCapacity: true)
+                    books.refused.removeAll()
+                    if resetting { books.needsResend = false }
+                }
+                return (books.delivered, books.failed, books.refused)
             }
-            return (books.delivered, books.failed)
+            for (seq, reason) in refused { refuse(seq, reason: reason) }
+            guard !delivered.isEmpty || !failed.isEmpty else { return }
+            let settled = outbox.settle(delivered: delivered, failed: failed)
+            books.withLock { $0.deliveredCount += settled }
         }
-        guard !delivered.isEmpty || !failed.isEmpty else { return }
-        let settled = outbox.settle(delivered: delivered, failed: failed)
-        books.withLock { $0.deliveredCount += settled }
     }
 
     public var delivered: Int { books.withLock { $0.deliveredCount } }
@@ -289,7 +300,11 @@ public final class OrderSender: Sendable {
     /// books to the outbox may be counted twice for a moment — waiting a little longer — but
     /// never not at all.)
     public var waiting: Int {
-        books.withLock { books in max(0, outbox.waitingCount - books.delivered.count) }
+        // The outbox first: reports moving from the books to it meanwhile are then counted
+        // twice (waiting a little longer), never not at all; and the report thread never waits
+        // for the books while the outbox's lock is held for an fsync.
+        let journaled = outbox.waitingCount
+        return max(0, journaled - books.withLock { $0.delivered.count })
     }
     public var health: ClientHealth { producer.health }
 

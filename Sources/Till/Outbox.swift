@@ -986,6 +986,10 @@ extension Outbox {
                 throw OutboxError(
                     "an order of \(size) bytes is too large for the outbox journal \(paths.journal); the till cannot send it")
             }
+            guard nextSeq <= UInt64.max - UInt64(batch.count) else {
+                throw OutboxError(
+                    "the outbox journal \(paths.journal) has used up its sequence numbers (it was not written by this program?); move the directory aside and start again")
+            }
             try writeMarks()
             let first = nextSeq
             // Advanced even if the write fails: a frame that could not be cut off again must

@@ -680,6 +680,21 @@ import Testing
         #expect(reopened.pending.map(\.seq) == [1, 3])
     }
 
+    /// A well-checksummed journal claiming the last sequence numbers (not one this code wrote)
+    /// is refused with a sentence, never a trap on the overflow.
+    @Test func sequenceNumbersThatRunOutAreAnErrorNotACrash() throws {
+        let dir = helpers.scratch()
+        defer { helpers.removeScratch(dir) }
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        var bytes: [UInt8] = []
+        Outbox.Frame.appendCheckpoint(nextSeq: UInt64.max - 1, lastOrderID: nil, to: &bytes)
+        try helpers.writeBytes(bytes, dir + "/journal")
+        let outbox = try Outbox(directory: dir, now: 1)
+        defer { outbox.close() }
+        #expect(throws: OutboxError.self) { try outbox.append((1...3).map { helpers.order($0) }, now: 1) }
+        #expect(outbox.waitingCount == 0)
+    }
+
     @Test func aRangeMarkThatDoesNotAddUpIsDamage() throws {
         var bytes: [UInt8] = []
         Outbox.Frame.appendSettled([1, 2, 3, 7], to: &bytes)
