@@ -6,11 +6,12 @@ import Synchronization
 /// An idempotent Kafka producer (`enable.idempotence=true`, `acks=all`).
 ///
 /// `send` copies the message into librdkafka's queue and returns an id; a background thread
-/// serves delivery reports, which reach `onDelivery` with that id. `flush` waits for all of them.
+/// (or, with `reportsOnCaller`, the caller's own `poll`) serves delivery reports, which reach
+/// `onDelivery` with that id. `flush` waits for all of them.
 public final class Producer: Sendable {
     let client: NativeClient
     private let nextID = Atomic<UInt64>(1)
-    private let poller: DeliveryPoller
+    private let poller: DeliveryPoller?
 
     /// librdkafka defaults this producer starts from (any can be overridden with `-X`).
     public static let defaults: [String: String] = [
@@ -20,8 +21,12 @@ public final class Producer: Sendable {
         "statistics.interval.ms": "1000",
     ]
 
+    /// `reportsOnCaller`: no thread of its own; reports (and client callbacks) are served
+    /// only by `poll`, `flush` and a `send` that waits for room. For a caller that sends in a
+    /// loop: librdkafka then frees each delivered message on the thread that allocated it,
+    /// which glibc's allocator does without taking a lock.
     public init(
-        config: KafkaConfig, logger: Logger,
+        config: KafkaConfig, logger: Logger, reportsOnCaller: Bool = false,
         onDelivery: (@Sendable (DeliveryReport) -> Void)? = nil
     ) throws {
         var config = config
@@ -29,11 +34,17 @@ public final class Producer: Sendable {
         client = try NativeClient(
             kind: .producer, config: config,
             context: ClientContext(logger: logger, onDelivery: onDelivery))
-        poller = DeliveryPoller(client: client)
+        poller = reportsOnCaller ? nil : DeliveryPoller(client: client)
     }
 
     deinit {
-        poller.stop()
+        poller?.stop()
+    }
+
+    /// Serves what is due (delivery reports, client callbacks), waiting up to `timeout`
+    /// seconds for the first.
+    public func poll(timeout: Double) {
+        rd_kafka_poll(client.handle, Int32(max(0, timeout) * 1000))
     }
 
     /// Queues one message. `timestamp` is the record time in milliseconds since the epoch

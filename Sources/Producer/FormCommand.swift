@@ -51,7 +51,7 @@ struct FormCommand: ParsableCommand {
         let logger = try log.bootstrap(label: "producer", defaultPath: LogOptions.defaultFile(for: "producer"))
         let restaurant = try menuFile.map(RestaurantFile.load) ?? .seed
         let updates = Mutex<[OrderSender.Update]>([])
-        let session = try TillSession(kafka: kafka, till: tillOptions, logger: logger, quiet: true) { update in
+        let session = try TillSession(kafka: kafka, till: tillOptions, logger: logger, quiet: true, reportsOnCaller: false) { update in
             updates.withLock { $0.append(update) }
         }
         let sender = session.sender

@@ -76,7 +76,7 @@ struct TillSession {
 
     init(
         kafka: KafkaOptions, till: TillOptions, logger: Logger, quiet: Bool = false,
-        onUpdate: (@Sendable (OrderSender.Update) -> Void)? = nil
+        reportsOnCaller: Bool = true, onUpdate: (@Sendable (OrderSender.Update) -> Void)? = nil
     ) throws {
         let config = try kafka.makeConfig()
         try TillLock.acquire(till.tillNumber)
@@ -86,7 +86,9 @@ struct TillSession {
             if !quiet { writeStandardError("producer: \(damage)\n") }
         }
         self.outbox = outbox
-        sender = try OrderSender(config: config, topic: kafka.topic, outbox: outbox, logger: logger, onUpdate: onUpdate)
+        sender = try OrderSender(
+            config: config, topic: kafka.topic, outbox: outbox, logger: logger, reportsOnCaller: reportsOnCaller,
+            onUpdate: onUpdate)
         carriedOver = outbox.waitingCount
         if carriedOver > 0 {
             logger.notice("outbox: \(carriedOver) orders from an earlier run are sent again")

@@ -118,7 +118,7 @@ struct SimulateCommand: ParsableCommand {
                     let now = Int64(Date().timeIntervalSince1970)
                     try submit(count: batch) { _ in now }
                 } else {
-                    usleep(50_000)
+                    session.sender.serveReports(timeout: 0.05)
                 }
             }
         }

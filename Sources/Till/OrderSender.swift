@@ -27,6 +27,7 @@ public final class OrderSender: Sendable {
     private let settling = Mutex(0)
     private let maintenance: Mutex<Worker?> = Mutex(nil)
     private let onUpdate: (@Sendable (Update) -> Void)?
+    private let reportsOnCaller: Bool
 
     /// What the delivery reports said since the last maintenance turn. The report thread only
     /// appends here (it must never wait for an append's fsync); the maintenance turn gives
@@ -58,8 +59,11 @@ public final class OrderSender: Sendable {
         "acks": "all",
     ]
 
+    /// `reportsOnCaller`: delivery reports are heard when the caller submits or drains (see
+    /// `Producer`), for commands that send in a loop; a screen keeps the default, a thread that
+    /// hears them at any time.
     public init(
-        config: KafkaConfig, topic: String, outbox: Outbox, logger: Logger,
+        config: KafkaConfig, topic: String, outbox: Outbox, logger: Logger, reportsOnCaller: Bool = false,
         onUpdate: (@Sendable (Update) -> Void)? = nil
     ) throws {
         self.topic = topic
@@ -71,7 +75,10 @@ public final class OrderSender: Sendable {
         // Reports arrive on librdkafka's poll thread; `settle` only touches the books and the
         // outbox's buffered marks, so it never blocks that thread for long.
         let box = WeakBox()
-        producer = try Producer(config: config, logger: logger) { report in box.sender?.settle(report) }
+        self.reportsOnCaller = reportsOnCaller
+        producer = try Producer(config: config, logger: logger, reportsOnCaller: reportsOnCaller) { report in
+            box.sender?.settle(report)
+        }
         box.sender = self
         let worker = Worker(name: "tiffin-outbox") { [self] worker in
             while !worker.isStopping {
@@ -118,6 +125,16 @@ public final class OrderSender: Sendable {
         }
         _ = handOver(count: journaled.count, seq: journaled.seq, wait: wait) { n, send in
             try journaled.withRecord(n) { key, value in try send(key, value, journaled.timestamp(n)) }
+        }
+    }
+
+    /// Hears delivery reports for up to `timeout` seconds (a caller that serves them itself
+    /// calls this instead of sleeping; otherwise it only sleeps).
+    public func serveReports(timeout: Double) {
+        if reportsOnCaller {
+            producer.poll(timeout: timeout)
+        } else {
+            usleep(UInt32(max(0, timeout) * 1_000_000))
         }
     }
 
@@ -202,6 +219,8 @@ public final class OrderSender: Sendable {
                 break
             }
         }
+        // What is due by now, heard on this thread (see `reportsOnCaller`).
+        if reportsOnCaller { producer.poll(timeout: 0) }
         return handed
     }
 
@@ -321,7 +340,7 @@ public final class OrderSender: Sendable {
             } else if Date().timeIntervalSince(lastProgress) >= idle {
                 break
             }
-            usleep(20_000)
+            serveReports(timeout: 0.02)
         }
         settleReports()
         return outbox.waitingCount
