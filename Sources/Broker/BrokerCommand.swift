@@ -1,3 +1,4 @@
+import Foundation
 import ArgumentParser
 import Kafka
 import Logging
@@ -15,6 +16,15 @@ struct BrokerCommand: ParsableCommand {
             SIGINT or SIGTERM. Any Kafka client on this machine can use it, for example \
             `kcat -b ADDR -L`. Data lives in memory: about 5 MiB per partition is kept, older \
             records are pruned; no TLS.
+
+            With --control, standard input takes one command per line and each gets one answer \
+            line on standard output ("ok …" or "error …"), to cause faults while clients run: \
+            down [BROKER], up [BROKER], rtt MS [BROKER], error fetch|produce transport|not_leader N, \
+            leader PARTITION BROKER [TOPIC], status, help, quit. The log survives all of them.
+
+            Examples:
+              broker --partitions 8
+              broker --brokers 3 --control        # then type: down 2, status, up 2 …
             """)
 
     @Option(help: "Partitions per topic.")
@@ -29,6 +39,9 @@ struct BrokerCommand: ParsableCommand {
     @Option(help: ArgumentHelp(
         "Round-trip time every broker adds to each request, like a slow link.", valueName: "ms"))
     var rtt: Int = 0
+
+    @Flag(help: "Read fault commands from standard input (see above).")
+    var control = false
 
     @OptionGroup var log: LogOptions
 
@@ -61,6 +74,24 @@ struct BrokerCommand: ParsableCommand {
         writeStandardError(
             "broker: serving \(created.joined(separator: ", ")) (\(partitions) partitions) at "
                 + "\(broker.bootstrapServers); Ctrl-C to stop\n")
+        if control {
+            let start = BrokerControl(brokers: brokers, topics: created.map { ($0, partitions) }, rtt: rtt)
+            // Its own thread: a blocking read of standard input must not hold the signal wait.
+            let reader = Thread {
+                var controller = start
+                while let line = readLine(strippingNewline: true) {
+                    guard let answer = controller.handle(line, on: broker) else { continue }
+                    logger.notice("control: \(line) → \(answer)")
+                    do {
+                        try writeStandardOutput(answer + "\n")
+                    } catch {
+                        break  // nobody reads the answers any more; the broker keeps serving
+                    }
+                    if answer == "ok stopping" { kill(getpid(), SIGTERM) }
+                }
+            }
+            reader.start()
+        }
         let signal = Signals.wait()
         logger.notice("stopping on signal \(signal)")
         withExtendedLifetime(broker) {}

@@ -35,12 +35,21 @@ public final class BrokerProcess {
     public let process = Process()
     public let address: String
     private let outPath = NSTemporaryDirectory() + "tiffin-broker-out-\(UUID().uuidString)"
+    /// With `control`: where commands go (`broker --control`). A pipe is fine here: the
+    /// broker never waits for its end.
+    private let commands: Pipe?
+    private var answered = 1
 
-    public init(arguments: [String] = []) throws {
+    public init(arguments: [String] = [], control: Bool = false) throws {
         process.executableURL = productsFolder().appendingPathComponent("broker")
-        process.arguments = arguments
+        process.arguments = arguments + (control ? ["--control"] : [])
         _ = FileManager.default.createFile(atPath: outPath, contents: nil)
-        process.standardInput = FileHandle.nullDevice
+        commands = control ? Pipe() : nil
+        if let commands {
+            process.standardInput = commands
+        } else {
+            process.standardInput = FileHandle.nullDevice
+        }
         process.standardOutput = FileHandle(forWritingAtPath: outPath)
         process.standardError = FileHandle.nullDevice
         try process.run()
@@ -57,6 +66,25 @@ public final class BrokerProcess {
             usleep(10_000)
         }
         address = line
+    }
+
+    /// Sends one line to `broker --control` and returns its answer ("ok …" / "error …"), or ""
+    /// if none came within 10 s.
+    public func control(_ line: String) -> String {
+        guard let commands else { return "" }
+        commands.fileHandleForWriting.write(Data((line + "\n").utf8))
+        let deadline = Date().addingTimeInterval(10)
+        while Date() < deadline {
+            let text = (try? String(contentsOfFile: outPath, encoding: .utf8)) ?? ""
+            // Whole lines only: the last piece is what follows the last newline.
+            let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+            if lines.count - 1 > answered {
+                answered += 1
+                return String(lines[answered - 1])
+            }
+            usleep(10_000)
+        }
+        return ""
     }
 
     public func stop() -> Int32 {
