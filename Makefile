@@ -9,7 +9,7 @@ APT_PACKAGES := librdkafka-dev libncurses-dev libssl-dev pkg-config kcat tmux py
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 SWIFT ?= swift
 FUZZ_SECONDS ?= 60
-TEST_FUZZ_SECONDS ?= 20
+TEST_FUZZ_SECONDS ?= 60
 
 .PHONY: all deps build release demo test bench fuzz clean
 

@@ -26,29 +26,37 @@ import Transform
         for _ in 0..<count {
             let t = window.start - 3 * 3600 + Int64(random.next(below: span))
             var record = generator.nextRecord(at: t, faultRate: 0.2)
-            if random.nextUnit() < 0.35, !record.isEmpty {
-                let at = Int(random.next(below: UInt64(record.count)))
-                switch random.next(below: 4) {
-                case 0: record = Array(record[..<at])
-                case 1: record[at] = bytes[Int(random.next(below: UInt64(bytes.count)))]
-                case 2: record.insert(contentsOf: Array(snippets[Int(random.next(below: UInt64(snippets.count)))].utf8), at: at)
-                default:
-                    let text = String(decoding: record, as: UTF8.self)
-                    let fields = ["order_id", "customer_per_order", "amount", "timestamp", "quantity", "price"]
-                    let field = fields[Int(random.next(below: UInt64(fields.count)))]
-                    let values = ["1e3", "2.0", "true", "null", "\"7\"", "0", "-1", "101", "1001",
-                                  "9007199254740992", "99999999999999999999", "[]", "{}"]
-                    let value = values[Int(random.next(below: UInt64(values.count)))]
-                    if let range = text.range(of: "\"\(field)\":") {
-                        let after = text[range.upperBound...]
-                        let end = after.firstIndex { $0 == "," || $0 == "}" } ?? after.endIndex
-                        record = Array((text[..<range.upperBound] + value + text[end...]).utf8)
-                    }
-                }
-            }
+            if random.nextUnit() < 0.35 { record = mutate(record, with: &random) }
             records.append(record)
         }
         return records
+    }
+
+    /// One byte-level accident: cut short, a byte replaced, a JSON snippet inserted, or a field's
+    /// value swapped for one of the wrong type or range.
+    static func mutate(_ original: [UInt8], with random: inout SplitMix64) -> [UInt8] {
+        var record = original
+        if !record.isEmpty {
+            let at = Int(random.next(below: UInt64(record.count)))
+            switch random.next(below: 4) {
+            case 0: record = Array(record[..<at])
+            case 1: record[at] = bytes[Int(random.next(below: UInt64(bytes.count)))]
+            case 2: record.insert(contentsOf: Array(snippets[Int(random.next(below: UInt64(snippets.count)))].utf8), at: at)
+            default:
+                let text = String(decoding: record, as: UTF8.self)
+                let fields = ["order_id", "customer_per_order", "amount", "timestamp", "quantity", "price"]
+                let field = fields[Int(random.next(below: UInt64(fields.count)))]
+                let values = ["1e3", "2.0", "true", "null", "\"7\"", "0", "-1", "101", "1001",
+                              "9007199254740992", "99999999999999999999", "[]", "{}"]
+                let value = values[Int(random.next(below: UInt64(values.count)))]
+                if let range = text.range(of: "\"\(field)\":") {
+                    let after = text[range.upperBound...]
+                    let end = after.firstIndex { $0 == "," || $0 == "}" } ?? after.endIndex
+                    record = Array((text[..<range.upperBound] + value + text[end...]).utf8)
+                }
+            }
+        }
+        return record
     }
 
     @Test(arguments: [("Asia/Kolkata", "2025-11-20", UInt64(1)), ("Europe/London", "2025-10-26", UInt64(2)),

@@ -144,3 +144,40 @@ import Testing
         }
     }
 }
+
+/// The fuzzer's committed seed corpus (Tests/Fuzz/seeds) is meant to start it at every rule:
+/// each seed named after a reason is judged with that reason, the valid ones are valid.
+@Suite struct FuzzSeedTests {
+    static let folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("Fuzz/seeds")
+
+    @Test func everySeedIsJudgedAsItsNameSays() throws {
+        let names = try FileManager.default.contentsOfDirectory(atPath: Self.folder.path).sorted()
+        #expect(names.count >= 15)
+        var reasons = Set<RejectionReason>()
+        for name in names {
+            let bytes = Array(try Data(contentsOf: Self.folder.appendingPathComponent(name)))
+            var check = OrderCheck()
+            let verdict = check.check(bytes, now: 1_764_100_000)
+            let stem = String(name.prefix { $0 != "." })
+            if let reason = RejectionReason(rawValue: stem) {
+                #expect(verdict == .rejected(reason), "\(name)")
+                reasons.insert(reason)
+            }
+            switch stem {
+            case "reference", "escapes", "ansi_escaped", "many_items":  // many: the 100 allowed
+                #expect(verdict == .checked, "\(name)")
+            case "warnings":
+                #expect(verdict == .checked && check.warnings == [.unknownItem, .priceMismatch], "\(name)")
+            case "control_bytes_raw", "duplicate_keys", "trailing_commas", "not_an_object", "bad_utf8_and_bom":
+                #expect(verdict == .rejected(.malformedJSON), "\(name)")
+            case "too_many_items":  // 101 lines: one more than SEMANTICS.md allows
+                #expect(verdict == .rejected(.invalidField), "\(name)")
+            default:
+                break
+            }
+        }
+        // Every reason has a seed of its own, except malformed JSON, which has several above.
+        #expect(reasons.union([.malformedJSON]) == Set(RejectionReason.allCases))
+    }
+}
