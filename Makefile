@@ -5,7 +5,7 @@
 #   make fuzz   run the parser fuzzer for FUZZ_SECONDS
 
 SHELL := /bin/bash
-APT_PACKAGES := librdkafka-dev libncurses-dev libssl-dev pkg-config kcat tmux python3 tzdata procps socat openssl
+APT_PACKAGES := librdkafka-dev libncurses-dev libssl-dev pkg-config kcat tmux python3 tzdata procps socat openssl stunnel4 iproute2
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 SWIFT ?= swift
 FUZZ_SECONDS ?= 60

@@ -41,6 +41,17 @@ public enum KafkaError: Error, Equatable, Sendable, CustomStringConvertible {
                 || lower.contains("handshake not supported") || lower.contains("unexpected eof")
             {
                 hint = "the listener speaks another protocol: check -X security.protocol (and --ca/--cert/--key) against the broker's listener"
+            } else if lower.contains("alert certificate required") {
+                hint = "the broker asks for a client certificate: give --cert and --key (like service.cert and service.key)"
+            } else if lower.contains("alert certificate expired") {
+                hint = "the broker refused the client certificate given with --cert: it has expired; ask for a new one"
+            } else if lower.contains("alert certificate revoked") {
+                hint = "the broker refused the client certificate given with --cert: it has been revoked"
+            } else if lower.contains("alert bad certificate") || lower.contains("alert unknown ca")
+                || lower.contains("alert certificate unknown") || lower.contains("alert unsupported certificate")
+                || lower.contains("alert access denied")
+            {
+                hint = "the broker refused the client certificate given with --cert (not issued by a CA it trusts?)"
             } else if lower.contains("certificate verify failed") || lower.contains("unable to get local issuer") {
                 hint = "the broker's certificate is not signed by the CA given with --ca"
             } else if lower.contains("sasl") {

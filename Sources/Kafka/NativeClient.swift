@@ -78,6 +78,36 @@ final class ClientContext: Sendable {
         return String(reason)
     }
 
+    /// librdkafka's reason for not creating a client, in the user's terms where it is about the
+    /// TLS files: which flag gave the file, what is wrong with it, what to give instead. (The
+    /// key's path is never quoted: every `ssl.key.*` value is kept out of messages.)
+    static func creationFailure(_ text: String, config: KafkaConfig) -> String {
+        let lower = text.lowercased()
+        func named(_ property: String, flag: String) -> String {
+            let origin = config.origin(of: property)
+            let given = origin == flag ? "given with \(flag)" : "set as \(property)\(origin.map { " (\($0))" } ?? "")"
+            guard !KafkaConfig.isSecret(property), let path = config[property] else { return given }
+            return "\(given) (\(path))"
+        }
+        if lower.hasPrefix("ssl.ca.location failed") {
+            return "the CA file \(named("ssl.ca.location", flag: "--ca")) holds no PEM certificate (\(text)); "
+                + "give the CA certificate in PEM form, like the ca.pem a hosted Kafka hands out"
+        }
+        if lower.hasPrefix("ssl.certificate.location failed") {
+            return "the client certificate \(named("ssl.certificate.location", flag: "--cert")) is not a PEM certificate (\(text)); "
+                + "give the certificate in PEM form, like service.cert"
+        }
+        if lower.hasPrefix("ssl.key.location failed") {
+            if lower.contains("key values mismatch") {
+                return "the private key \(named("ssl.key.location", flag: "--key")) does not belong to the client certificate "
+                    + "\(named("ssl.certificate.location", flag: "--cert")) (key values mismatch); give the key issued with that certificate"
+            }
+            return "the private key \(named("ssl.key.location", flag: "--key")) is not a PEM private key it can read (\(text)); "
+                + "give the key in PEM form, like service.key (an encrypted key also needs -X ssl.key.password=…)"
+        }
+        return text
+    }
+
     /// TLS and SASL failures: the listener speaks something else, the certificate or the
     /// credentials are wrong. librdkafka reports some of them as transport failures, so the
     /// cause (not the broker's name, which says "sasl_ssl://…" on every line) is looked at too.
@@ -88,8 +118,11 @@ final class ClientContext: Sendable {
             return true
         default:
             let cause = connectionFailureReason(reason).lowercased()
+            // "… alert certificate required: SSL alert number 116": the broker ended the
+            // handshake with a TLS alert (no client certificate, an expired or unknown one).
             return ["ssl handshake failed", "sasl authentication", "sasl handshake",
-                    "failed to initialize sasl", "certificate verify failed"].contains { cause.contains($0) }
+                    "failed to initialize sasl", "certificate verify failed", "ssl alert number",
+                    "tlsv13 alert", "sslv3 alert", "tlsv1 alert"].contains { cause.contains($0) }
         }
     }
 
@@ -143,7 +176,7 @@ final class NativeClient: @unchecked Sendable {
             // On failure the configuration is still ours to free.
             rd_kafka_conf_destroy(conf)
             retained.release()
-            throw KafkaError.clientCreation(String(cBuffer: buffer))
+            throw KafkaError.clientCreation(ClientContext.creationFailure(String(cBuffer: buffer), config: config))
         }
         handle = rk
     }

@@ -46,8 +46,8 @@ public struct KafkaOptions: ParsableArguments {
             throw ValidationError("--key needs --cert (the client certificate it belongs to), e.g. --cert service.cert --key service.key")
         }
         for (flag, path) in [("--ca", caFile), ("--cert", certificateFile), ("--key", keyFile)] {
-            if let path, !isReadableFile(path) {
-                throw ValidationError("\(flag) \(path): no readable file there")
+            if let path, let problem = fileProblem(path) {
+                throw ValidationError("\(flag) \(path): \(problem)")
             }
         }
     }
@@ -70,6 +70,19 @@ public struct KafkaOptions: ParsableArguments {
         try config.validate()
         return config
     }
+}
+
+/// Why `path` cannot be read as a file, in a few words (nil: it can).
+func fileProblem(_ path: String) -> String? {
+    var info = stat()
+    guard stat(path, &info) == 0 else {
+        return errno == ENOENT ? "no such file" : "cannot be read (\(String(cString: strerror(errno))))"
+    }
+    if info.st_mode & S_IFMT == S_IFDIR { return "is a directory, not a file" }
+    let fd = open(path, O_RDONLY | O_CLOEXEC)
+    guard fd >= 0 else { return "cannot be read (\(String(cString: strerror(errno))))" }
+    close(fd)
+    return nil
 }
 
 func isReadableFile(_ path: String) -> Bool {
