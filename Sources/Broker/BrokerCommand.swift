@@ -77,18 +77,19 @@ struct BrokerCommand: ParsableCommand {
         if control {
             let start = BrokerControl(brokers: brokers, topics: created.map { ($0, partitions) }, rtt: rtt)
             // Its own thread: a blocking read of standard input must not hold the signal wait.
+            // In a shell's background a read would stop the whole process (SIGTTIN): then the
+            // read fails instead, and control ends with a line in the log.
+            signal(SIGTTIN, SIG_IGN)
             let reader = Thread {
                 var controller = start
                 while let line = readLine(strippingNewline: true) {
                     guard let answer = controller.handle(line, on: broker) else { continue }
                     logger.notice("control: \(line) → \(answer)")
-                    do {
-                        try writeStandardOutput(answer + "\n")
-                    } catch {
-                        break  // nobody reads the answers any more; the broker keeps serving
-                    }
+                    // Nobody may read the answers any more; the command is carried out anyway.
+                    try? writeStandardOutput(answer + "\n")
                     if answer == "ok stopping" { kill(getpid(), SIGTERM) }
                 }
+                logger.notice("control: standard input ended; the broker serves on until stopped")
             }
             reader.start()
         }

@@ -14,6 +14,9 @@ struct DashboardState: Equatable {
     var brokers: String
     var connection: ConnectionState = .connecting
     var connectionSince: Date = Date()
+    /// The last time every broker came back, within the last minute, and how long they had
+    /// been down: the status line says so instead of a plain "connected".
+    var reconnected: Reconnection?
     var caughtUp = false
     /// Records behind the partitions' ends (nil until known).
     var lag: Int64?
@@ -276,10 +279,27 @@ struct DashboardState: Equatable {
         waitingSince = nil
         connection = health.state
         connectionSince = health.since
+        reconnected = Self.reconnection(health, now: feed.now)
         caughtUp = feed.caughtUp
         lag = feed.lag
         ordersPerSecond = rate.update(orders: snapshot.orders, at: feed.now)
         notice = Self.notice(health, now: feed.now)
+    }
+
+    struct Reconnection: Equatable, Sendable {
+        var at: Date
+        /// From "all brokers down" to back, when that was seen.
+        var downFor: TimeInterval?
+    }
+
+    /// A return from an outage in the last minute, while connected.
+    static func reconnection(_ health: ClientHealth, now: Date) -> Reconnection? {
+        guard health.state == .connected,
+            let back = health.events.last(where: { $0.event == .reconnected }),
+            now.timeIntervalSince(back.at) < 60
+        else { return nil }
+        let down = health.events.last { $0.event == .allBrokersDown && $0.at <= back.at }
+        return Reconnection(at: back.at, downFor: down.map { back.at.timeIntervalSince($0.at) })
     }
 
     /// What the status line should say besides the numbers: a cluster replaced in the last

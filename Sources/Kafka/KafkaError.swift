@@ -51,7 +51,9 @@ public enum KafkaError: Error, Equatable, Sendable, CustomStringConvertible {
                 || lower.contains("alert certificate unknown") || lower.contains("alert unsupported certificate")
                 || lower.contains("alert access denied")
             {
-                hint = "the broker refused the client certificate given with --cert (not issued by a CA it trusts?)"
+                // TLS 1.2 brokers answer a missing certificate this way too.
+                hint = "the broker did not accept a client certificate: give --cert and --key if none was given, "
+                    + "else the one given was not issued by a CA the broker trusts"
             } else if lower.contains("certificate verify failed") || lower.contains("unable to get local issuer") {
                 hint = "the broker's certificate is not signed by the CA given with --ca"
             } else if lower.contains("sasl") {

@@ -19,6 +19,20 @@ final class ClientContext: Sendable {
     /// The first TLS or SASL failure reported: retrying will not help, so a client waiting for
     /// its first answer gives up at once with this text.
     let handshakeFailure = Mutex<String?>(nil)
+    /// Values of secret properties (a password, a key file's path): cut out of every message
+    /// librdkafka hands us before it is logged or shown (OpenSSL quotes a path it cannot open).
+    let secrets = Mutex<[String]>([])
+
+    /// `text` with every secret value replaced.
+    func scrubbed(_ text: String) -> String {
+        let values = secrets.withLock { $0 }
+        guard !values.isEmpty else { return text }
+        var text = text
+        for value in values where text.contains(value) {
+            text = text.replacingOccurrences(of: value, with: "[redacted]")
+        }
+        return text
+    }
 
     init(
         logger: Logger, onDelivery: (@Sendable (DeliveryReport) -> Void)? = nil,
@@ -42,6 +56,7 @@ final class ClientContext: Sendable {
     }
 
     func handleError(_ err: rd_kafka_resp_err_t, reason: String) {
+        let reason = scrubbed(reason)
         let logger = self.logger
         if Self.isHandshakeFailure(err, reason) { noteHandshakeFailure(Self.connectionFailureReason(reason)) }
         health.withLock { health in
@@ -80,7 +95,7 @@ final class ClientContext: Sendable {
 
     /// librdkafka's reason for not creating a client, in the user's terms where it is about the
     /// TLS files: which flag gave the file, what is wrong with it, what to give instead. (The
-    /// key's path is never quoted: every `ssl.key.*` value is kept out of messages.)
+    /// key's path is not repeated: every `ssl.key.*` value is kept out of messages.)
     static func creationFailure(_ text: String, config: KafkaConfig) -> String {
         let lower = text.lowercased()
         func named(_ property: String, flag: String) -> String {
@@ -163,6 +178,11 @@ final class NativeClient: @unchecked Sendable {
 
     init(kind: Kind, config: KafkaConfig, context: ClientContext) throws {
         let conf = try config.makeNativeConf()
+        // Longest first, so that a value containing another is cut whole.
+        context.secrets.withLock {
+            $0 = config.all.filter { KafkaConfig.isSecret($0.name) && $0.value.count >= 4 }.map(\.value)
+                .sorted { $0.count > $1.count }
+        }
         self.context = context
         // The handle keeps a raw pointer to the context; keep it alive until the handle is gone.
         retained = Unmanaged.passRetained(context)
@@ -176,7 +196,8 @@ final class NativeClient: @unchecked Sendable {
             // On failure the configuration is still ours to free.
             rd_kafka_conf_destroy(conf)
             retained.release()
-            throw KafkaError.clientCreation(ClientContext.creationFailure(String(cBuffer: buffer), config: config))
+            throw KafkaError.clientCreation(
+                context.scrubbed(ClientContext.creationFailure(String(cBuffer: buffer), config: config)))
         }
         handle = rk
     }
@@ -189,7 +210,7 @@ final class NativeClient: @unchecked Sendable {
     private static func installCallbacks(_ conf: OpaquePointer, producer: Bool) {
         rd_kafka_conf_set_log_cb(conf) { rk, level, facility, message in
             guard let context = ClientContext.from(rk) else { return }
-            let text = message.map { String(cString: $0) } ?? ""
+            let text = context.scrubbed(message.map { String(cString: $0) } ?? "")
             let fac = facility.map { String(cString: $0) } ?? ""
             let swiftLevel: Logger.Level
             switch level {

@@ -67,6 +67,15 @@ public struct KafkaOptions: ParsableArguments {
                 "no Kafka broker given: pass -b HOST:PORT (or run `broker` for a local one, "
                     + "or `make demo`)")
         }
+        // TLS files set through -X or -F are checked like --ca/--cert/--key (a key's path is
+        // not repeated: it is secret like every ssl.key.* value).
+        for name in ["ssl.ca.location", "ssl.certificate.location", "ssl.key.location"] {
+            guard let path = config[name], let origin = config.origin(of: name),
+                !["--ca", "--cert", "--key"].contains(origin), let problem = fileProblem(path)
+            else { continue }
+            let setting = KafkaConfig.isSecret(name) ? name : "\(name)=\(path)"
+            throw ValidationError("\(setting) (from \(origin)): \(problem)")
+        }
         try config.validate()
         return config
     }
@@ -79,15 +88,11 @@ func fileProblem(_ path: String) -> String? {
         return errno == ENOENT ? "no such file" : "cannot be read (\(String(cString: strerror(errno))))"
     }
     if info.st_mode & S_IFMT == S_IFDIR { return "is a directory, not a file" }
-    let fd = open(path, O_RDONLY | O_CLOEXEC)
+    // Non-blocking: a FIFO with no writer must not hold the start.
+    let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
     guard fd >= 0 else { return "cannot be read (\(String(cString: strerror(errno))))" }
     close(fd)
     return nil
 }
 
-func isReadableFile(_ path: String) -> Bool {
-    var isDirectory: ObjCBool = false
-    return FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory)
-        && !isDirectory.boolValue && FileManager.default.isReadableFile(atPath: path)
-}
 

@@ -1,5 +1,5 @@
 import Foundation
-import Kafka
+@testable import Kafka
 import Terminal
 import Testing
 import Transform
@@ -124,6 +124,30 @@ import Transform
         #expect(text.contains("broker down since 14:31:00"))
         #expect(text.contains("showing data to"))
         #expect(text.contains(Money().format(model.snapshot.revenue)))
+    }
+
+    @Test func aReturnFromAnOutageIsSaidForAMinute() {
+        var model = Self.model()
+        model.connection = .connected
+        model.reconnected = .init(at: Date(timeIntervalSince1970: Double(model.now - 20)), downFor: 31)
+        let text = view.render(model, width: 120, height: 30).text
+        #expect(text.contains("reconnected 14:31:40 after 31 s down"))
+        #expect(text.contains(Money().format(model.snapshot.revenue)))
+        model.reconnected = nil
+        #expect(view.render(model, width: 120, height: 30).text.contains("connected"))
+        #expect(DashboardView.duration(185) == "3 min 5 s" && DashboardView.duration(7_440) == "2 h 4 min")
+    }
+
+    @Test func theLastReturnInTheLastMinuteIsTheOneSaid() {
+        var health = ClientHealth()
+        let t0 = Date(timeIntervalSince1970: 1_000_000)
+        health.transition(to: .connected, at: t0)
+        health.transition(to: .allBrokersDown, at: t0 + 10)
+        health.transition(to: .connected, at: t0 + 41)
+        #expect(DashboardState.reconnection(health, now: t0 + 50) == .init(at: t0 + 41, downFor: 31))
+        #expect(DashboardState.reconnection(health, now: t0 + 102) == nil)  // a minute later
+        health.transition(to: .allBrokersDown, at: t0 + 110)
+        #expect(DashboardState.reconnection(health, now: t0 + 111) == nil)  // down again
     }
 
     @Test func kioskShowsBigDigitsAndNoKeyHints() {

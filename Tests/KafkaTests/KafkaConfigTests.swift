@@ -1,6 +1,8 @@
 import Foundation
 import Testing
 @testable import Kafka
+import TestSupport
+import TiffinCLI
 
 @Suite struct KafkaConfigTests {
     @Test func laterSourcesOverrideEarlierOnes() throws {
@@ -210,5 +212,30 @@ import Testing
             path: path, line: nil, reason: "cannot read it (permission denied)")) {
             try config.merge(propertiesFile: path)
         }
+    }
+}
+
+/// TLS files given through -X are checked like --ca/--cert/--key, and a key's path stays out of
+/// the sentence; the value of every secret property is cut out of what librdkafka says.
+@Suite struct TLSFileSettingTests {
+    @Test func aMissingFileSetWithXIsOneSentence() throws {
+        func problem(_ arguments: [String]) -> String? {
+            do {
+                _ = try KafkaOptions.parse(arguments).makeConfig()
+                return nil
+            } catch {
+                return "\(error)"
+            }
+        }
+        #expect(problem(["-b", "h:1", "-X", "ssl.ca.location=/nope/ca.pem"]) == "ssl.ca.location=/nope/ca.pem (from -X): no such file")
+        #expect(problem(["-b", "h:1", "-X", "ssl.key.location=/hidden/service.key"]) == "ssl.key.location (from -X): no such file")
+        #expect(problem(["-b", "h:1", "-X", "ssl.certificate.location=/tmp"]) == "ssl.certificate.location=/tmp (from -X): is a directory, not a file")
+    }
+
+    @Test func secretValuesAreCutOutOfLibrdkafkasText() {
+        let context = ClientContext(logger: quietLogger)
+        context.secrets.withLock { $0 = ["/hidden/service.key", "hunter22"] }
+        #expect(context.scrubbed("error:80000002:system library::No such file or directory: calling fopen(/hidden/service.key, r) with hunter22")
+            == "error:80000002:system library::No such file or directory: calling fopen([redacted], r) with [redacted]")
     }
 }

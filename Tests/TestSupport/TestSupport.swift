@@ -71,17 +71,19 @@ public final class BrokerProcess {
     /// Sends one line to `broker --control` and returns its answer ("ok …" / "error …"), or ""
     /// if none came within 10 s.
     public func control(_ line: String) -> String {
-        guard let commands else { return "" }
-        commands.fileHandleForWriting.write(Data((line + "\n").utf8))
+        guard let commands, process.isRunning else { return "" }
+        // A broker that died must fail this test, not end the run with SIGPIPE.
+        signal(SIGPIPE, SIG_IGN)
+        guard (try? commands.fileHandleForWriting.write(contentsOf: Data((line + "\n").utf8))) != nil else { return "" }
+        // Each command has exactly one answer: a late one still belongs to this command.
+        answered += 1
+        let wanted = answered
         let deadline = Date().addingTimeInterval(10)
         while Date() < deadline {
             let text = (try? String(contentsOfFile: outPath, encoding: .utf8)) ?? ""
             // Whole lines only: the last piece is what follows the last newline.
             let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
-            if lines.count - 1 > answered {
-                answered += 1
-                return String(lines[answered - 1])
-            }
+            if lines.count - 1 >= wanted { return String(lines[wanted - 1]) }
             usleep(10_000)
         }
         return ""

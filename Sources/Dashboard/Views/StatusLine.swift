@@ -5,6 +5,14 @@ import Transform
 
 /// The bottom line: the connection, progress and data quality, with key hints.
 extension DashboardView {
+    /// "42 s", "3 min 5 s", "2 h 4 min".
+    static func duration(_ seconds: TimeInterval) -> String {
+        let total = max(0, Int(seconds.rounded()))
+        if total < 60 { return "\(total) s" }
+        if total < 3600 { return total % 60 == 0 ? "\(total / 60) min" : "\(total / 60) min \(total % 60) s" }
+        return "\(total / 3600) h \(total % 3600 / 60) min"
+    }
+
     func drawStatus(_ frame: inout Frame, y: Int, _ model: DashboardState, hints: Bool) {
         let s = model.snapshot
         let dotSlot: Theme.Slot
@@ -15,7 +23,13 @@ extension DashboardView {
         switch model.connection {
         case .connected:
             dotSlot = .ok
-            parts.append(StatusField("connected", priority: 9))
+            if let back = model.reconnected {
+                let after = back.downFor.map { " after \(Self.duration($0)) down" } ?? ""
+                parts.append(StatusField(
+                    "reconnected \(clockTime(Int64(back.at.timeIntervalSince1970), model))\(after)", priority: 9))
+            } else {
+                parts.append(StatusField("connected", priority: 9))
+            }
             parts.append(StatusField(model.brokers, priority: 1, joinsPrevious: true))
         case .connecting:
             dotSlot = .warn
