@@ -3,6 +3,7 @@
 #   make test   install what is missing, build, run every test
 #   make bench  release benchmarks (results go to BENCHMARKS.md by hand)
 #   make fuzz   run the parser fuzzer for FUZZ_SECONDS
+#   make soak   30 minutes of the wall screen: RSS and CPU every 10 s into soak.csv, a verdict
 
 SHELL := /bin/bash
 APT_PACKAGES := librdkafka-dev libncurses-dev libssl-dev pkg-config kcat tmux python3 tzdata procps socat openssl stunnel4 iproute2
@@ -11,7 +12,7 @@ SWIFT ?= swift
 FUZZ_SECONDS ?= 60
 TEST_FUZZ_SECONDS ?= 60
 
-.PHONY: all deps build release demo test bench fuzz clean
+.PHONY: all deps build release demo test bench fuzz soak clean
 
 all: build
 
@@ -56,6 +57,13 @@ fuzz: deps
 	  -max_total_time=$(FUZZ_SECONDS) -max_len=70000 -timeout=5 -print_final_stats=1 2> fuzz.log \
 	  && grep -E "^Done|stat::number_of_executed_units|stat::peak_rss" fuzz.log \
 	  || { tail -60 fuzz.log; echo "the fuzzer found a problem: the input is saved as crash-* / timeout-*"; exit 1; }
+
+SOAK_MINUTES ?= 30
+SOAK_RATE ?= 500
+
+## Not part of `make test`: half an hour of a steady till and the full-screen dashboard.
+soak: release
+	python3 tools/soak.py --minutes $(SOAK_MINUTES) --rate $(SOAK_RATE) --csv soak.csv
 
 clean:
 	rm -rf .build .build-fuzz

@@ -1,0 +1,149 @@
+#!/usr/bin/env python3
+"""make soak: the wall screen for half an hour.
+
+A release `broker`, `producer simulate` at a steady rate through its outbox, and the full-screen
+`dashboard` in a tmux pane. Every 10 s the resident memory and CPU of the dashboard and the
+producer go into a CSV; at the end the dashboard's `--json` must hold exactly the orders the
+producer confirmed, and a verdict line says whether memory stayed flat.
+
+  python3 tools/soak.py [--minutes 30] [--rate 500] [--csv soak.csv]
+"""
+import argparse
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+RELEASE = os.path.join(ROOT, ".build", "release")
+TICK = os.sysconf("SC_CLK_TCK")
+
+
+def rss_kb(pid):
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            for line in f:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1])
+    except OSError:
+        return None
+    return None
+
+
+def cpu_seconds(pid):
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / TICK
+    except (OSError, IndexError, ValueError):
+        return None
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--minutes", type=float, default=30)
+    parser.add_argument("--rate", type=int, default=500)
+    parser.add_argument("--csv", default="soak.csv")
+    parser.add_argument("--every", type=float, default=10, help="seconds between samples")
+    args = parser.parse_args()
+    for tool in ("tmux",):
+        if not shutil.which(tool):
+            sys.exit(f"soak: {tool} is missing (make deps installs it)")
+    for program in ("broker", "producer", "dashboard"):
+        if not os.access(os.path.join(RELEASE, program), os.X_OK):
+            sys.exit(f"soak: {RELEASE}/{program} is missing; run `swift build -c release` (make soak does)")
+
+    work = tempfile.mkdtemp(prefix="tiffin-soak-")
+    session = f"tiffin-soak-{os.getpid()}"
+    broker_out = open(os.path.join(work, "broker.out"), "w+")
+    broker = subprocess.Popen([os.path.join(RELEASE, "broker"), "--partitions", "8"],
+                              stdout=broker_out, stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL)
+    producer = None
+    try:
+        address = ""
+        for _ in range(300):
+            broker_out.seek(0)
+            address = broker_out.readline().strip()
+            if address:
+                break
+            time.sleep(0.05)
+        if not address:
+            sys.exit("soak: the broker printed no address")
+        seconds = int(args.minutes * 60)
+        producer_err = open(os.path.join(work, "producer.err"), "w+")
+        producer = subprocess.Popen(
+            [os.path.join(RELEASE, "producer"), "simulate", "-b", address, "--rate", str(args.rate),
+             "--duration", str(seconds), "--fault-rate", "0", "--till", "91", "--outbox",
+             os.path.join(work, "outbox"), "--log-file", os.path.join(work, "producer.log")],
+            stdout=subprocess.DEVNULL, stderr=producer_err, stdin=subprocess.DEVNULL)
+        dashboard_cmd = (f"exec env TERM=xterm-256color LANG=C.UTF-8 {os.path.join(RELEASE, 'dashboard')} "
+                         f"-b {address} --from beginning --log-file {os.path.join(work, 'dashboard.log')}")
+        subprocess.run(["tmux", "new-session", "-d", "-x", "120", "-y", "40", "-s", session, dashboard_cmd], check=True)
+        pane_pid = int(subprocess.run(["tmux", "list-panes", "-t", session, "-F", "#{pane_pid}"],
+                                      capture_output=True, text=True, check=True).stdout.split()[0])
+
+        started = time.time()
+        samples = []
+        with open(args.csv, "w") as out:
+            out.write("seconds,dashboard_rss_kb,dashboard_cpu_percent,producer_rss_kb,producer_cpu_percent\n")
+            last = {pane_pid: (started, cpu_seconds(pane_pid)), producer.pid: (started, cpu_seconds(producer.pid))}
+            while producer.poll() is None:
+                time.sleep(args.every)
+                now = time.time()
+                row = [round(now - started)]
+                for pid in (pane_pid, producer.pid):
+                    cpu = cpu_seconds(pid)
+                    then, before = last[pid]
+                    percent = None if cpu is None or before is None else round(100 * (cpu - before) / (now - then), 1)
+                    last[pid] = (now, cpu)
+                    row += [rss_kb(pid), percent]
+                samples.append(row)
+                out.write(",".join("" if v is None else str(v) for v in row) + "\n")
+                out.flush()
+                if rss_kb(pane_pid) is None:
+                    break
+        producer.wait()
+        producer_err.seek(0)
+        said = producer_err.read()
+        alive = rss_kb(pane_pid) is not None
+        screen = subprocess.run(["tmux", "capture-pane", "-p", "-t", session], capture_output=True, text=True).stdout
+        subprocess.run(["tmux", "send-keys", "-t", session, "q"])
+
+        snapshot = subprocess.run(
+            [os.path.join(RELEASE, "dashboard"), "-b", address, "--json", "--from", "beginning", "--log-file", "/dev/null"],
+            capture_output=True, text=True)
+        orders = json.loads(snapshot.stdout).get("orders") if snapshot.returncode == 0 else None
+        duplicates = json.loads(snapshot.stdout).get("duplicates") if snapshot.returncode == 0 else None
+        m = re.search(r"sent (\d+) orders; (\d+) delivered", said)
+        sent, delivered = (int(m.group(1)), int(m.group(2))) if m else (None, None)
+
+        rss = [r[1] for r in samples if r[1] is not None]
+        cpu = [r[2] for r in samples if r[2] is not None]
+        settled = rss[len(rss) // 6:] or rss  # after the first few minutes
+        growth = (settled[-1] - settled[0]) / 1024 if len(settled) > 1 else 0.0
+        print(f"soak: {len(samples)} samples over {args.minutes:g} min at {args.rate} orders/s into {args.csv}")
+        print(f"soak: dashboard RSS {min(rss) / 1024:.1f}–{max(rss) / 1024:.1f} MB (from minute {args.minutes / 6:.0f} to the end: "
+              f"{growth:+.1f} MB), CPU {sum(cpu) / max(1, len(cpu)):.1f} % of a core on average, max {max(cpu, default=0):.1f} %")
+        print(f"soak: the producer sent {sent} and confirmed {delivered}; the dashboard counts {orders} orders and {duplicates} duplicates")
+        # Every order valid (no simulated faults) and in today (a run across midnight would
+        # split them between two days): the day holds exactly what the producer confirmed.
+        ok = (alive and m is not None and sent == delivered and orders == delivered
+              and max(rss) < 64 * 1024 and growth < 8 and "ORDERS" in screen)
+        print(f"soak: {'PASS' if ok else 'FAIL'} — the dashboard {'ran throughout' if alive else 'DIED'}, "
+              f"memory {'stayed flat' if growth < 8 else 'GREW'} and {'under' if max(rss) < 64 * 1024 else 'OVER'} 64 MB")
+        sys.exit(0 if ok else 1)
+    finally:
+        subprocess.run(["tmux", "kill-session", "-t", session], stderr=subprocess.DEVNULL)
+        if producer and producer.poll() is None:
+            producer.terminate()
+        broker.terminate()
+        broker.wait()
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
