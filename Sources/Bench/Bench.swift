@@ -12,7 +12,7 @@ struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "Bench",
         abstract: "Tiffin's benchmarks (release build).",
-        subcommands: [ParserBench.self, PipelineBench.self, ConsumeBench.self, ProduceBench.self],
+        subcommands: [ParserBench.self, PipelineBench.self, ConsumeBench.self, ProduceBench.self, MemoryBench.self],
         defaultSubcommand: nil)
 
     static func main() { Runner.main(Self.self) }
@@ -315,4 +315,60 @@ struct ProduceBench: ParsableCommand {
         print("  (\(repeats) pairs, each on a fresh broker: kcat \(kcatTimes.map { String(format: "%.2f", $0) }), producer \(producerTimes.map { String(format: "%.2f", $0) }), ratios \(ratios.map { String(format: "%.2f", $0) }))")
     }
 
+}
+
+/// Memory over a long stream: `--orders` distinct orders spread over `--days` days go through
+/// the dashboard's core (`SalesState`, check and aggregate, the day rolled at each midnight as
+/// the live dashboard rolls it), and the process's resident memory is sampled after every
+/// tenth. Flat means: what the state keeps is bounded by a day or two, not by the stream.
+struct MemoryBench: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "memory")
+
+    @Option var orders = 10_000_000
+    @Option var days = 10
+    @Option var zone = "Asia/Kolkata"
+
+    func run() throws {
+        guard let zone = TimeZone(identifier: zone) else { throw ValidationError("--zone \(zone): unknown") }
+        let first = DayWindow.containing(1_764_000_000, zone: zone)
+        var window = first
+        var state = SalesState(window: window)
+        var generator = OrderGenerator(seed: 11, firstOrderID: 1)
+        let perDay = max(1, orders / days)
+        let step = max(1, 86_400 / perDay)
+        var record: [UInt8] = []
+        record.reserveCapacity(512)
+        var samples: [(orders: Int, day: String, rss: Double)] = []
+        let started = Date()
+        for n in 0..<orders {
+            let day = n / perDay
+            let t = first.start + Int64(day) * 86_400 + Int64((n % perDay) * step % 86_400)
+            if t >= window.end {
+                window = DayWindow.containing(t, zone: zone)
+                state.roll(to: window)
+                Memory.giveBack()  // as the live view does when it has caught up
+            }
+            record.removeAll(keepingCapacity: true)
+            _ = generator.appendRecord(at: t, faultRate: 0.02, id: nil, to: &record)
+            _ = state.ingest(record, now: t + 60)
+            if (n + 1) % max(1, orders / 10) == 0 {
+                samples.append((n + 1, window.day.description, residentMegabytes()))
+            }
+        }
+        let seconds = Date().timeIntervalSince(started)
+        print("memory: \(orders) orders over \(days) days (\(perDay) a day) through SalesState in \(String(format: "%.1f", seconds)) s")
+        for sample in samples {
+            print("  after \(sample.orders) orders (day \(sample.day)): RSS \(String(format: "%.1f", sample.rss)) MB")
+        }
+        let settled = samples.dropFirst(samples.count / 5).map(\.rss)
+        print("  from the third sample on: \(String(format: "%.1f", settled.min() ?? 0))–\(String(format: "%.1f", settled.max() ?? 0)) MB")
+    }
+
+    func residentMegabytes() -> Double {
+        guard let text = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
+            let line = text.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") }),
+            let kb = Double(line.split(whereSeparator: { $0 == " " || $0 == "\t" })[1])
+        else { return 0 }
+        return kb / 1024
+    }
 }

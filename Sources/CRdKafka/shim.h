@@ -28,4 +28,8 @@ static inline rd_kafka_resp_err_t tiffin_produce_headers(rd_kafka_t *rk, const c
                              RD_KAFKA_V_END);
 }
 
+/* glibc's malloc_trim: Swift's Glibc module leaves malloc.h out. */
+#include <malloc.h>
+static inline int tiffin_malloc_trim(void) { return malloc_trim(0); }
+
 #endif

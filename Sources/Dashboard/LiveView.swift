@@ -58,11 +58,23 @@ struct LiveView {
             board.consumer.withLock { $0 = consumer }
             var lastPublish = Date.distantPast
             var unpublished = false
+            var caughtUp = false
+            var lastGiveBack = Date.distantPast
             while !worker.isStopping {
                 var changed = false
                 do {
                     switch try ingest.step(timeout: 0.1, followToday: followToday) {
-                    case let .applied(moved, _), let .idle(moved): changed = moved
+                    case let .applied(moved, reachedEnd):
+                        changed = moved
+                        // Catching up on a day leaves librdkafka's pre-fetch buffers and the
+                        // batches freed but held by the allocator: give them back once there,
+                        // and every ten minutes after, so a wall screen stays small for weeks.
+                        if reachedEnd, !caughtUp || Date().timeIntervalSince(lastGiveBack) > 600 {
+                            Memory.giveBack()
+                            lastGiveBack = Date()
+                        }
+                        caughtUp = reachedEnd
+                    case let .idle(moved): changed = moved
                     case .closed: usleep(100_000)  // nothing more will come; keep showing what there is
                     }
                 } catch {
