@@ -31,5 +31,6 @@ static inline rd_kafka_resp_err_t tiffin_produce_headers(rd_kafka_t *rk, const c
 /* glibc's malloc_trim: Swift's Glibc module leaves malloc.h out. */
 #include <malloc.h>
 static inline int tiffin_malloc_trim(void) { return malloc_trim(0); }
+static inline int tiffin_malloc_arena_max(int arenas) { return mallopt(M_ARENA_MAX, arenas); }
 
 #endif

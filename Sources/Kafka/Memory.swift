@@ -8,4 +8,12 @@ public enum Memory {
     public static func giveBack() {
         _ = tiffin_malloc_trim()
     }
+
+    /// At most `arenas` allocator arenas (glibc makes up to eight per core, one per thread that
+    /// finds the others busy): librdkafka runs a thread per broker, and every arena keeps its
+    /// own free pages. For a process that must stay small for weeks; call before its threads
+    /// start allocating.
+    public static func keepArenas(_ arenas: Int) {
+        _ = tiffin_malloc_arena_max(Int32(arenas))
+    }
 }

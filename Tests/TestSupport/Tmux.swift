@@ -49,10 +49,11 @@ public final class TmuxSession {
     /// Runs tmux and waits for that client to exit. posix_spawn and waitpid rather than
     /// Foundation's Process: the first command starts the tmux server, which outlives the
     /// client and inherits what it was given, and Process then waited forever. Output is read
-    /// only for `capture-pane` (through a file, so no pipe end can be held open).
+    /// only for `capture-pane`, `list-panes` and `display-message` (through a file, so no pipe
+    /// end can be held open).
     @discardableResult
     public static func tmux(_ arguments: [String]) throws -> String {
-        let capture = arguments.first == "capture-pane"
+        let capture = ["capture-pane", "list-panes", "display-message"].contains(arguments.first ?? "")
         let output = NSTemporaryDirectory() + "tiffin-tmux-\(UUID().uuidString)"
         defer { if capture { unlink(output) } }
         var actions = posix_spawn_file_actions_t()

@@ -1,0 +1,66 @@
+import Foundation
+import Kafka
+import TestSupport
+import Testing
+import Transform
+
+/// The wall screen's memory: the full-screen dashboard, having caught up on a day of a million
+/// orders, holds at most 64 MB (librdkafka's pre-fetch buffers and the batches are given back
+/// once caught up; what stays is the day: the dedupe set, minute buckets, dishes).
+@Suite(
+    .timeLimit(.minutes(5)), .serialized,
+    .enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/tmux"), "needs tmux (make test installs it)"))
+struct MemoryTests {
+    static let orders = 1_000_000
+
+    @Test func aMillionOrderDayFitsIn64MB() throws {
+        // 64 partitions: the broker keeps ~5 MiB of each.
+        let broker = try BrokerProcess(arguments: ["--partitions", "64"])
+        var config = KafkaConfig()
+        config.set("bootstrap.servers", broker.address)
+        let producer = try Producer(config: config, logger: quietLogger)
+        var generator = OrderGenerator(seed: 64, firstOrderID: 1)
+        let now = Int64(Date().timeIntervalSince1970)
+        var record: [UInt8] = []
+        for n in 0..<Self.orders {
+            record.removeAll(keepingCapacity: true)
+            let id = generator.appendRecord(at: now - Int64(n % 3_600), faultRate: 0, id: nil, to: &record)
+            try producer.send(topic: "restaurant-sales", key: Array(String(id).utf8), value: record)
+        }
+        try producer.flush(timeout: 120)
+
+        let dashboard = productsFolder().appendingPathComponent("dashboard").path
+        let screen = try TmuxSession(
+            "TERM=xterm-256color LANG=C.UTF-8 \(dashboard) -b \(broker.address) --from beginning --log-file /dev/null",
+            width: 120, height: 36)
+        let pane = screen.wait(seconds: 180) { $0.contains("caught up") && OutageTests.orders(on: $0) == Self.orders }
+        #expect(OutageTests.orders(on: pane) == Self.orders, "\(pane)")
+        // The pane runs shells, and a shell the dashboard.
+        let shell = try TmuxSession.tmux(["list-panes", "-t", screen.name, "-F", "#{pane_pid}"])
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+        let pid = try #require(Int32(shell).flatMap { Self.descendant(of: $0, named: "dashboard") })
+        usleep(2_000_000)  // the memory is given back right after the caught-up batch
+        let resident = try #require(Self.residentKilobytes(pid))
+        #expect(resident <= 64 * 1024, "RSS \(resident / 1024) MB after catching up on \(Self.orders) orders")
+        try screen.keys("q")
+        #expect(screen.exitStatus() == "0")
+    }
+
+    static func descendant(of pid: Int32, named name: String) -> Int32? {
+        let children = ((try? Run("/usr/bin/pgrep", ["-P", "\(pid)"]))?.stdout ?? "")
+            .split(whereSeparator: \.isWhitespace).compactMap { Int32($0) }
+        for child in children {
+            let comm = (try? String(contentsOfFile: "/proc/\(child)/comm", encoding: .utf8)) ?? ""
+            if comm.trimmingCharacters(in: .whitespacesAndNewlines) == name { return child }
+            if let found = descendant(of: child, named: name) { return found }
+        }
+        return nil
+    }
+
+    static func residentKilobytes(_ pid: Int32) -> Int? {
+        guard let text = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
+            let line = text.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") })
+        else { return nil }
+        return Int(line.split(whereSeparator: { $0 == " " || $0 == "\t" })[1])
+    }
+}
