@@ -55,12 +55,7 @@ public final class Producer: Sendable {
         timestamp: Int64? = nil, partition: Int32? = nil, headers: [Header] = [], queueFullTimeout: Double = 30,
         id chosen: UInt64? = nil
     ) throws -> UInt64 {
-        let id = chosen ?? nextID.wrappingAdd(1, ordering: .relaxed).oldValue
-        let opaque = UnsafeMutableRawPointer(bitPattern: UInt(id))
-        // The clock is read only once the queue is full (not once per message).
-        var deadline: Date?
-        client.context.outstanding.add(1, ordering: .relaxed)
-        while true {
+        try queue(id: chosen, queueFullTimeout: queueFullTimeout) { opaque in
             // librdkafka takes the headers on success; on failure they are still ours.
             var list: OpaquePointer?
             if !headers.isEmpty {
@@ -76,16 +71,8 @@ public final class Producer: Sendable {
                     client.handle, topic, partition ?? RD_KAFKA_PARTITION_UA, key == nil ? nil : k.baseAddress,
                     key == nil ? 0 : k.count, value.baseAddress, value.count, timestamp ?? 0, list, opaque)
             }
-            if err.isOK { return id }
-            if let list { rd_kafka_headers_destroy(list) }
-            if err == RD_KAFKA_RESP_ERR__QUEUE_FULL,
-                Date() < deadline ?? { deadline = Date().addingTimeInterval(queueFullTimeout); return deadline! }()
-            {
-                rd_kafka_poll(client.handle, 10)
-                continue
-            }
-            client.context.outstanding.subtract(1, ordering: .relaxed)
-            throw err == RD_KAFKA_RESP_ERR__QUEUE_FULL ? KafkaError.queueFull : KafkaError.code(err)
+            if !err.isOK, let list { rd_kafka_headers_destroy(list) }
+            return err
         }
     }
 
@@ -96,14 +83,25 @@ public final class Producer: Sendable {
         topic: String, key: UnsafeRawBufferPointer?, value: UnsafeRawBufferPointer, timestamp: Int64? = nil,
         queueFullTimeout: Double = 30, id chosen: UInt64? = nil
     ) throws -> UInt64 {
+        try queue(id: chosen, queueFullTimeout: queueFullTimeout) { opaque in
+            tiffin_produce_headers(
+                client.handle, topic, RD_KAFKA_PARTITION_UA, key?.baseAddress, key?.count ?? 0,
+                value.baseAddress, value.count, timestamp ?? 0, nil, opaque)
+        }
+    }
+
+    /// Runs `produce` (one librdkafka call, given the message's opaque id) until the message is
+    /// queued; while the queue is full, serves reports and tries again for up to
+    /// `queueFullTimeout` seconds. The clock is read only once the queue is full.
+    private func queue(
+        id chosen: UInt64?, queueFullTimeout: Double, _ produce: (UnsafeMutableRawPointer?) -> rd_kafka_resp_err_t
+    ) throws -> UInt64 {
         let id = chosen ?? nextID.wrappingAdd(1, ordering: .relaxed).oldValue
         let opaque = UnsafeMutableRawPointer(bitPattern: UInt(id))
         var deadline: Date?
         client.context.outstanding.add(1, ordering: .relaxed)
         while true {
-            let err = tiffin_produce_headers(
-                client.handle, topic, RD_KAFKA_PARTITION_UA, key?.baseAddress, key?.count ?? 0,
-                value.baseAddress, value.count, timestamp ?? 0, nil, opaque)
+            let err = produce(opaque)
             if err.isOK { return id }
             if err == RD_KAFKA_RESP_ERR__QUEUE_FULL,
                 Date() < deadline ?? { deadline = Date().addingTimeInterval(queueFullTimeout); return deadline! }()

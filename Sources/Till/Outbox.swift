@@ -1,6 +1,7 @@
 import Foundation
 import Glibc
 import Synchronization
+import Transform
 
 /// Why the outbox cannot do what was asked, in one sentence that names the real cause (the
 /// path and the system's reason) and what to try.
@@ -596,7 +597,7 @@ extension Outbox {
         public mutating func add(orderID: Int64?, timestamp: Int64, write: (inout [UInt8]) -> Void) {
             let start = bytes.count
             bytes.append(contentsOf: Frame.blankOrder)
-            if let orderID { Outbox.appendDecimal(orderID, to: &bytes) }
+            if let orderID { bytes.appendDecimal(orderID) }
             let keyCount = bytes.count - start - Frame.orderStart
             write(&bytes)
             finish(start: start, keyCount: keyCount, timestamp: timestamp, orderID: orderID)
@@ -671,22 +672,6 @@ extension Outbox {
                     seq: seq(n), key: key.map { Array($0) } ?? [], value: Array(value), timestamp: spots[n].timestamp,
                     orderID: spots[n].orderID, journaledAt: journaledAt)
             }
-        }
-    }
-
-    /// `value` in decimal.
-    static func appendDecimal(_ value: Int64, to bytes: inout [UInt8]) {
-        if value < 0 { bytes.append(UInt8(ascii: "-")) }
-        var magnitude = value.magnitude
-        var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)
-        var count = 0
-        withUnsafeMutableBytes(of: &digits) { buffer in
-            repeat {
-                buffer[23 - count] = UInt8(ascii: "0") + UInt8(magnitude % 10)
-                magnitude /= 10
-                count += 1
-            } while magnitude > 0
-            bytes.appendBytes(UnsafeRawBufferPointer(rebasing: buffer[(24 - count)...]))
         }
     }
 }

@@ -174,6 +174,11 @@ struct JSONWriter {
 }
 
 extension [UInt8] {
+    /// Appends `value` in decimal, without a String in between.
+    public mutating func appendDecimal(_ value: Int64) {
+        JSONWriter.appendInteger(value, to: &self)
+    }
+
     /// Appends raw bytes with one copy (`append(contentsOf:)` of a raw buffer goes byte by byte).
     @inlinable
     public mutating func appendBytes(_ raw: UnsafeRawBufferPointer) {

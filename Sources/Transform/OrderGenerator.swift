@@ -21,43 +21,19 @@ public struct OrderGenerator: Sendable {
     /// table and a party size, drawn in one fixed order so that a seed gives the same orders
     /// whichever way they are written.
     private struct Draw {
-        var lines: (Int, Int, Int, Int) = (0, 0, 0, 0)
-        var quantities: (Int64, Int64, Int64, Int64) = (0, 0, 0, 0)
+        /// Up to four lines: menu index and quantity (SIMD vectors: four slots, no array).
+        var lines = SIMD4<Int>()
+        var quantities = SIMD4<Int64>()
         var count = 0
         var mode = 0
         var table = 0
         var customers: Int64 = 0
         var orderID: Int64 = 0
 
-        func line(_ n: Int) -> (index: Int, quantity: Int64) {
-            switch n {
-            case 0: return (lines.0, quantities.0)
-            case 1: return (lines.1, quantities.1)
-            case 2: return (lines.2, quantities.2)
-            default: return (lines.3, quantities.3)
-            }
-        }
-
-        mutating func setLine(_ n: Int, _ index: Int) {
-            switch n {
-            case 0: lines.0 = index
-            case 1: lines.1 = index
-            case 2: lines.2 = index
-            default: lines.3 = index
-            }
-        }
-
-        mutating func setQuantity(_ n: Int, _ quantity: Int64) {
-            switch n {
-            case 0: quantities.0 = quantity
-            case 1: quantities.1 = quantity
-            case 2: quantities.2 = quantity
-            default: quantities.3 = quantity
-            }
-        }
+        func line(_ n: Int) -> (index: Int, quantity: Int64) { (lines[n], quantities[n]) }
 
         func contains(_ index: Int) -> Bool {
-            (0..<count).contains { line($0).index == index }
+            (0..<count).contains { lines[$0] == index }
         }
     }
 
@@ -71,11 +47,11 @@ public struct OrderGenerator: Sendable {
             let b = Int(random.next(below: UInt64(menuCount)))
             let pick = min(a, b)
             if !draw.contains(pick) {
-                draw.setLine(draw.count, pick)
+                draw.lines[draw.count] = pick
                 draw.count += 1
             }
         }
-        for n in 0..<draw.count { draw.setQuantity(n, 1 + Int64(random.next(below: 3))) }
+        for n in 0..<draw.count { draw.quantities[n] = 1 + Int64(random.next(below: 3)) }
         draw.mode = Int(random.next(below: UInt64(restaurant.paymentModes.count)))
         draw.table = Int(random.next(below: UInt64(max(restaurant.tables.count, 1))))
         draw.customers = 1 + Int64(random.next(below: 6))

@@ -88,20 +88,27 @@ import Transform
 
         let theirs = try recompute(file, day: day, zone: zone, now: now)
 
-        let a = try JSONSerialization.jsonObject(with: Data(ours.stdout.utf8)) as? NSDictionary
-        let b = try JSONSerialization.jsonObject(with: theirs) as? NSDictionary
-        #expect(a != nil && a == b)
-        if let a = a as? [String: Any], let b = b as? [String: Any], a as NSDictionary != b as NSDictionary {
-            for key in Set(a.keys).union(b.keys) where !(a[key].map { "\($0)" } == b[key].map { "\($0)" }) {
-                Issue.record("\(key): dashboard \(a[key] ?? "nil") vs recompute \(b[key] ?? "nil")")
-            }
-        }
+        let a = try expectSameSnapshot(Data(ours.stdout.utf8), theirs)
         // The stream must actually exercise the contract.
         let rejected = (a?["rejected"] as? [String: Int]) ?? [:]
         #expect(rejected.values.filter { $0 > 0 }.count >= 6, "\(rejected)")
         #expect((a?["orders"] as? Int ?? 0) > 500)
         #expect((a?["duplicates"] as? Int ?? 0) > 10)
     }
+}
+
+/// The dashboard's `--json` snapshot equals the re-computation's, key for key (each key that
+/// differs is recorded on its own); returns the dashboard's, parsed.
+func expectSameSnapshot(_ ours: Data, _ theirs: Data) throws -> NSDictionary? {
+    let a = try JSONSerialization.jsonObject(with: ours) as? NSDictionary
+    let b = try JSONSerialization.jsonObject(with: theirs) as? NSDictionary
+    #expect(a != nil && a == b)
+    if let a = a as? [String: Any], let b = b as? [String: Any], a as NSDictionary != b as NSDictionary {
+        for key in Set(a.keys).union(b.keys) where !(a[key].map { "\($0)" } == b[key].map { "\($0)" }) {
+            Issue.record("\(key): dashboard \(a[key] ?? "nil") vs recompute \(b[key] ?? "nil")")
+        }
+    }
+    return a
 }
 
 /// `tools/recompute.py` over a file of base64 records (one per line): its JSON snapshot.

@@ -143,14 +143,7 @@ import Transform
         ])
         #expect(ours.status == 0, "\(ours.stderr)")
         let theirs = try recompute(file, day: day, zone: zone, now: Int(now))
-        let a = try JSONSerialization.jsonObject(with: Data(ours.stdout.utf8)) as? NSDictionary
-        let b = try JSONSerialization.jsonObject(with: theirs) as? NSDictionary
-        #expect(a != nil && a == b)
-        if let a = a as? [String: Any], let b = b as? [String: Any], a as NSDictionary != b as NSDictionary {
-            for key in Set(a.keys).union(b.keys) where !(a[key].map { "\($0)" } == b[key].map { "\($0)" }) {
-                Issue.record("\(key): dashboard \(a[key] ?? "nil") vs recompute \(b[key] ?? "nil")")
-            }
-        }
+        let a = try expectSameSnapshot(Data(ours.stdout.utf8), theirs)
         // Every kind of trouble must actually be in the stream, in numbers.
         let rejected = (a?["rejected"] as? [String: Int]) ?? [:]
         let warnings = (a?["warnings"] as? [String: Int]) ?? [:]
