@@ -38,7 +38,7 @@ demo: release
 # The heavy end-to-end suites run on their own after the rest: a million records keep both
 # cores busy for a minute and a half, and an outage test measures how fast the screen reacts;
 # next to the other suites they would eat into those suites' time limits.
-HEAVY_SUITES := HostileVolumeTests OutageTests MemoryTests
+HEAVY_SUITES := HostileVolumeTests OutageTests MemoryTests LongStreamTests
 
 test: deps
 	$(SWIFT) build --build-tests
