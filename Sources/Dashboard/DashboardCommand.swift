@@ -140,7 +140,8 @@ struct DashboardCommand: ParsableCommand {
             throw ValidationError("--log-file -: standard error is the screen in the full-screen view; give a file")
         }
         // A wall screen runs for weeks: two allocator arenas keep less memory in free pages
-        // than one per thread (measured: 55–56 MB after a 1M-order day instead of 57–68 MB).
+        // than one per thread (measured after a 1M-order day: release 52–54 MB instead of
+        // 58–59 MB; debug 54–56 MB instead of 57–68 MB).
         if fullScreen { Memory.keepArenas(2) }
         // A report not yet printed has nothing to wind down: a stop signal ends it at once. The
         // live views close the consumer first (at most 3 s), then exit 0.

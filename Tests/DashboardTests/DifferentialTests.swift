@@ -99,13 +99,15 @@ import Transform
 
 /// The dashboard's `--json` snapshot equals the re-computation's, key for key (each key that
 /// differs is recorded on its own); returns the dashboard's, parsed.
-func expectSameSnapshot(_ ours: Data, _ theirs: Data) throws -> NSDictionary? {
+func expectSameSnapshot(
+    _ ours: Data, _ theirs: Data, sourceLocation: SourceLocation = #_sourceLocation
+) throws -> NSDictionary? {
     let a = try JSONSerialization.jsonObject(with: ours) as? NSDictionary
     let b = try JSONSerialization.jsonObject(with: theirs) as? NSDictionary
-    #expect(a != nil && a == b)
+    #expect(a != nil && a == b, sourceLocation: sourceLocation)
     if let a = a as? [String: Any], let b = b as? [String: Any], a as NSDictionary != b as NSDictionary {
         for key in Set(a.keys).union(b.keys) where !(a[key].map { "\($0)" } == b[key].map { "\($0)" }) {
-            Issue.record("\(key): dashboard \(a[key] ?? "nil") vs recompute \(b[key] ?? "nil")")
+            Issue.record("\(key): dashboard \(a[key] ?? "nil") vs recompute \(b[key] ?? "nil")", sourceLocation: sourceLocation)
         }
     }
     return a

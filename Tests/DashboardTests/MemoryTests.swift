@@ -21,10 +21,13 @@ struct MemoryTests {
         let producer = try Producer(config: config, logger: quietLogger)
         var generator = OrderGenerator(seed: 64, firstOrderID: 1)
         let now = Int64(Date().timeIntervalSince1970)
+        // Within today in the dashboard's zone (the machine's), also in the hour after midnight.
+        let today = DayWindow.containing(now, zone: .current).start
         var record: [UInt8] = []
         for n in 0..<Self.orders {
             record.removeAll(keepingCapacity: true)
-            let id = generator.appendRecord(at: now - Int64(n % 3_600), faultRate: 0, id: nil, to: &record)
+            let t = max(today, now - Int64(n % 3_600))
+            let id = generator.appendRecord(at: t, faultRate: 0, id: nil, to: &record)
             try producer.send(topic: "restaurant-sales", key: Array(String(id).utf8), value: record)
         }
         try producer.flush(timeout: 120)
