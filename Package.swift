@@ -16,12 +16,14 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
     ],
     targets: [
-        // System libraries, found through pkg-config.
+        // System libraries. librdkafka is found through pkg-config; ncursesw's module map names
+        // its libraries itself and its shim.h sets the -D flags pkg-config would give (SwiftPM
+        // drops those with a warning on every build, so pkg-config is not asked).
         .systemLibrary(
             name: "CRdKafka", pkgConfig: "rdkafka",
             providers: [.apt(["librdkafka-dev"])]),
         .systemLibrary(
-            name: "CNcurses", pkgConfig: "ncursesw",
+            name: "CNcurses",
             providers: [.apt(["libncurses-dev"])]),
 
         // The domain, pure: bytes and numbers in, aggregates out.
