@@ -90,6 +90,25 @@ public final class Producer: Sendable {
         }
     }
 
+    /// The same with headers added in place by `headers` (given an empty list for this message;
+    /// called again if the message must be queued again): for senders of many records, which
+    /// need no array, string or key copy per record. `headerCount` is a hint for the list's size.
+    @discardableResult
+    public func send(
+        topic: String, key: UnsafeRawBufferPointer?, value: UnsafeRawBufferPointer, timestamp: Int64? = nil,
+        headerCount: Int, headers: (HeaderList) -> Void, queueFullTimeout: Double = 30
+    ) throws -> UInt64 {
+        try queue(id: nil, queueFullTimeout: queueFullTimeout) { opaque in
+            let list = rd_kafka_headers_new(headerCount)!
+            headers(HeaderList(list: list))
+            let err = tiffin_produce_headers(
+                client.handle, topic, RD_KAFKA_PARTITION_UA, key?.baseAddress, key?.count ?? 0,
+                value.baseAddress, value.count, timestamp ?? 0, list, opaque)
+            if !err.isOK { rd_kafka_headers_destroy(list) }
+            return err
+        }
+    }
+
     /// Runs `produce` (one librdkafka call, given the message's opaque id) until the message is
     /// queued; while the queue is full, serves reports and tries again for up to
     /// `queueFullTimeout` seconds. The clock is read only once the queue is full.
@@ -188,3 +207,33 @@ extension NativeClient {
         return "?"
     }
 }
+
+/// One message's header list while it is being built (see `Producer.send(…headers:)`).
+public struct HeaderList {
+    let list: OpaquePointer
+
+    /// A header whose value is the decimal digits of `value` (written without an allocation).
+    public func add(_ name: StaticString, _ value: Int64) {
+        withUnsafeTemporaryAllocation(byteCount: 20, alignment: 1) { buffer in
+            var n = value.magnitude
+            var start = 20
+            repeat {
+                start -= 1
+                buffer[start] = UInt8(truncatingIfNeeded: 0x30 + n % 10)
+                n /= 10
+            } while n > 0
+            if value < 0 { start -= 1; buffer[start] = 0x2D }
+            add(name, UnsafeRawBufferPointer(rebasing: buffer[start...]))
+        }
+    }
+
+    /// A header with these bytes as its value.
+    public func add(_ name: StaticString, _ value: UnsafeRawBufferPointer) {
+        name.withUTF8Buffer { name in
+            _ = rd_kafka_header_add(
+                list, UnsafeRawPointer(name.baseAddress!).assumingMemoryBound(to: CChar.self), name.count,
+                value.baseAddress, value.count)
+        }
+    }
+}
+

@@ -72,6 +72,46 @@ import Testing
         #expect(headersOK)
     }
 
+    /// The per-record send of `transform`: key and headers written in place, numbers as their
+    /// decimal digits (the extremes included), reports served by the caller's own flush.
+    @Test func headersAddedInPlaceArriveAsDecimalDigitsAndBytes() throws {
+        let broker = try cluster()
+        let producer = try Producer(config: config(broker.bootstrapServers), logger: quietLogger, reportsOnCaller: true)
+        let numbers: [Int64] = [0, 7, -1, 1_234_567_890_123, .max, .min]
+        for (n, number) in numbers.enumerated() {
+            let key = Array("k\(n)".utf8), value = Array("v\(n)".utf8), tag = Array("tag-\(n)".utf8)
+            try key.withUnsafeBytes { key in
+                try value.withUnsafeBytes { value in
+                    try tag.withUnsafeBytes { tag in
+                        _ = try producer.send(topic: "out", key: key, value: value, headerCount: 2) { headers in
+                            headers.add("number", number)
+                            headers.add("tag", tag)
+                        }
+                    }
+                }
+            }
+        }
+        try producer.flush(timeout: 10)
+        #expect(producer.deliveredCount == numbers.count)
+
+        let reader = try Consumer(
+            config: config(broker.bootstrapServers), options: .init(topic: "out", stopAtStartWatermarks: true),
+            logger: quietLogger)
+        var seen: [String: [Header]] = [:]
+        loop: while true {
+            switch reader.next(timeout: 5) {
+            case let .batch(batch):
+                for i in 0..<batch.count {
+                    seen[String(decoding: batch.key(at: i) ?? [], as: UTF8.self)] = batch.headers(at: i)
+                }
+            case .closed, .timedOut: break loop
+            }
+        }
+        for (n, number) in numbers.enumerated() {
+            #expect(seen["k\(n)"] == [Header("number", "\(number)"), Header("tag", "tag-\(n)")], "record \(n)")
+        }
+    }
+
     @Test func aThrowAbortsAndCommitsNoOffsets() throws {
         let broker = try cluster()
         let plain = try Producer(config: config(broker.bootstrapServers), logger: quietLogger)
