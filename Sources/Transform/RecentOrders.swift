@@ -15,7 +15,7 @@ struct RecentOrders: Sendable {
     let capacity: Int
 
     init(capacity: Int) {
-        self.capacity = max(1, capacity)
+        self.capacity = max(0, capacity)  // 0: none kept (`--json` prints none)
         order.reserveCapacity(self.capacity + 1)
     }
 
@@ -24,7 +24,7 @@ struct RecentOrders: Sendable {
     /// Would an order at `timestamp` make the list? (Cheap; call before copying anything.)
     @inline(__always)
     func admits(_ timestamp: Int64) -> Bool {
-        order.count < capacity || timestamp >= slots[order[order.count - 1]].timestamp
+        order.count < capacity || (capacity > 0 && timestamp >= slots[order[order.count - 1]].timestamp)
     }
 
     mutating func insert(timestamp: Int64, record: UnsafeRawBufferPointer) {

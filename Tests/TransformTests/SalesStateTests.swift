@@ -100,6 +100,18 @@ import Testing
         #expect(state.snapshot().recent.map(\.orderID) == [1, 3, 4])
     }
 
+    /// `--json` keeps no recent orders (it prints none); the totals are the same.
+    @Test func noRecentOrdersKeptWhenTheLimitIsZero() {
+        var limits = SalesState.Limits()
+        limits.recentOrders = 0
+        var state = kolkataState(limits: limits)
+        for (id, offset) in [(1, 50), (2, 10), (3, 40)] {
+            state.ingest(Array(order(orderID: String(id), timestamp: String(referenceTime + Int64(offset))).utf8), now: now)
+        }
+        #expect(state.snapshot().recent.isEmpty)
+        #expect(state.snapshot().orders == 3)
+    }
+
     @Test func aNewDayResetsTotalsButRemembersYesterdaysIDs() {
         var state = kolkataState()
         state.ingest(Array(referenceOrder.utf8), now: now)
