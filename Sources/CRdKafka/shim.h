@@ -28,6 +28,22 @@ static inline rd_kafka_resp_err_t tiffin_produce_headers(rd_kafka_t *rk, const c
                              RD_KAFKA_V_END);
 }
 
+/// The same for a topic handle the caller keeps (`rd_kafka_topic_new`), without headers: no
+/// lookup of the topic by name per message.
+static inline rd_kafka_resp_err_t tiffin_produce_rkt(rd_kafka_t *rk, rd_kafka_topic_t *rkt,
+                                                     const void *key, size_t key_len,
+                                                     const void *value, size_t value_len,
+                                                     int64_t timestamp_ms, void *opaque) {
+    return rd_kafka_producev(rk,
+                             RD_KAFKA_V_RKT(rkt),
+                             RD_KAFKA_V_KEY(key, key_len),
+                             RD_KAFKA_V_VALUE((void *)value, value_len),
+                             RD_KAFKA_V_TIMESTAMP(timestamp_ms),
+                             RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+                             RD_KAFKA_V_OPAQUE(opaque),
+                             RD_KAFKA_V_END);
+}
+
 /* glibc's malloc_trim: Swift's Glibc module leaves malloc.h out. */
 #include <malloc.h>
 static inline int tiffin_malloc_trim(void) { return malloc_trim(0); }

@@ -90,6 +90,26 @@ public final class Producer: Sendable {
         }
     }
 
+    /// A handle on `name` for `send(to:…)`: librdkafka then skips finding the topic by name for
+    /// every message. Settings come from the producer's configuration.
+    public func topic(_ name: String) -> TopicHandle {
+        TopicHandle(client: client, name: name)
+    }
+
+    /// `send(topic:key:value:…)` through a topic handle.
+    @discardableResult
+    public func send(
+        to topic: TopicHandle, key: UnsafeRawBufferPointer?, value: UnsafeRawBufferPointer, timestamp: Int64? = nil,
+        queueFullTimeout: Double = 30, id chosen: UInt64? = nil
+    ) throws -> UInt64 {
+        precondition(topic.client === client, "a topic handle of another producer")
+        return try queue(id: chosen, queueFullTimeout: queueFullTimeout) { opaque in
+            tiffin_produce_rkt(
+                client.handle, topic.pointer, key?.baseAddress, key?.count ?? 0,
+                value.baseAddress, value.count, timestamp ?? 0, opaque)
+        }
+    }
+
     /// The same with headers added in place by `headers` (given an empty list for this message;
     /// called again if the message must be queued again): for senders of many records, which
     /// need no array, string or key copy per record. `headerCount` is a hint for the list's size.
@@ -205,6 +225,26 @@ extension NativeClient {
             return String(cBuffer: buffer)
         }
         return "?"
+    }
+}
+
+/// A producer's handle on one topic (`Producer.topic(_:)`). It keeps its producer's client
+/// alive, so the handle is always destroyed before the client.
+public final class TopicHandle: @unchecked Sendable {
+    // Safety: librdkafka's topic handles are thread-safe; the pointer never changes.
+    let client: NativeClient
+    let pointer: OpaquePointer
+    public let name: String
+
+    init(client: NativeClient, name: String) {
+        self.client = client
+        self.name = name
+        // NULL configuration: the producer's (topic-level settings given to the client apply).
+        pointer = rd_kafka_topic_new(client.handle, name, nil)
+    }
+
+    deinit {
+        rd_kafka_topic_destroy(pointer)
     }
 }
 

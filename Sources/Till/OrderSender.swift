@@ -19,6 +19,8 @@ public final class OrderSender: Sendable {
     public let topic: String
     public let outbox: Outbox
     private let producer: Producer
+    /// The topic, looked up once (not by name for every order).
+    private let topicHandle: TopicHandle
     private let logger: Logger
     private let books = Mutex(Books())
     /// Held from taking the reports out of the books until the outbox has them, so that two
@@ -76,9 +78,11 @@ public final class OrderSender: Sendable {
         // outbox's buffered marks, so it never blocks that thread for long.
         let box = WeakBox()
         self.reportsOnCaller = reportsOnCaller
-        producer = try Producer(config: config, logger: logger, reportsOnCaller: reportsOnCaller) { report in
+        let producer = try Producer(config: config, logger: logger, reportsOnCaller: reportsOnCaller) { report in
             box.sender?.settle(report)
         }
+        self.producer = producer
+        topicHandle = producer.topic(topic)
         box.sender = self
         let worker = Worker(name: "tiffin-outbox") { [self] worker in
             while !worker.isStopping {
@@ -203,7 +207,7 @@ public final class OrderSender: Sendable {
             do {
                 try record(n) { key, value, timestamp in
                     try producer.send(
-                        topic: topic, key: key, value: value, timestamp: timestamp, queueFullTimeout: wait, id: id)
+                        to: topicHandle, key: key, value: value, timestamp: timestamp, queueFullTimeout: wait, id: id)
                 }
                 handed += 1
             } catch {
