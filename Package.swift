@@ -16,9 +16,9 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
     ],
     targets: [
-        // System libraries. librdkafka is found through pkg-config; ncursesw's module map names
-        // its libraries itself and its shim.h sets the -D flags pkg-config would give (SwiftPM
-        // drops those with a warning on every build, so pkg-config is not asked).
+        // System libraries. librdkafka is found through pkg-config. ncursesw is not: its module
+        // map names its libraries, and pkg-config would only add -D flags that SwiftPM drops
+        // with a warning on every build (its shim.h switches on the wide API itself).
         .systemLibrary(
             name: "CRdKafka", pkgConfig: "rdkafka",
             providers: [.apt(["librdkafka-dev"])]),

@@ -156,6 +156,8 @@ def main():
             if snapshot.returncode == 0:
                 orders = json.loads(snapshot.stdout).get("orders")
                 duplicates = json.loads(snapshot.stdout).get("duplicates")
+            else:
+                print(f"soak: `dashboard --json` exited {snapshot.returncode}: {snapshot.stderr.strip()[-300:]}")
         except subprocess.TimeoutExpired:
             print("soak: `dashboard --json` over the broker's remains did not finish within 300 s")
         on_screen = orders_on(screen)
@@ -175,7 +177,7 @@ def main():
               + afterwards)
         # Every order valid (no simulated faults) and in today (a run across midnight would
         # split them between two days): the day holds exactly what the producer confirmed.
-        # Memory grows with the day (the dedupe set doubles at 734k, 1.47M … ids, +8 MB, +16 MB)
+        # Memory grows with the day (the dedupe set doubles at 367k, 734k … ids, +4 MB, +8 MB)
         # but never past the 64 MB a 1M-order day is allowed; more than that is a leak.
         ok = alive and m is not None and sent == delivered and on_screen == delivered and max(rss) <= 64 * 1024
         print(f"soak: {'PASS' if ok else 'FAIL'} — the dashboard {'ran throughout' if alive else 'DIED'}, "

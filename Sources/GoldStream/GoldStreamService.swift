@@ -75,7 +75,9 @@ public final class GoldStreamService {
             "transactional.id", "tiffin-transform-\(group)-" + (instance ?? "\(host)-\(getpid())"))
         producerConfig.setIfAbsent("linger.ms", "20")
         // Reports are served by this thread's own calls (each commit flushes): librdkafka then
-        // frees each delivered record on the thread that made it, without an allocator lock.
+        // frees each delivered record on the thread that made it, without contending for
+        // another thread's allocator arena. (Delivered records stay allocated until then: at
+        // most a transaction's worth.)
         producer = try Producer(config: producerConfig, logger: logger, reportsOnCaller: true)
         // Unreachable cluster, missing topic, failed handshake: one sentence, before anything.
         _ = try producer.checkTopic(source, timeout: timeout)
@@ -206,8 +208,8 @@ public final class GoldStreamService {
                         key.removeAll(keepingCapacity: true)
                         key.appendDecimal(check.orderID)
                         // Record time = event time; when the order reached Kafka (for "late")
-                        // travels in a header, as do its source coordinates. Nothing here
-                        // allocates per record: librdkafka copies the bytes.
+                        // travels in a header, as do its source coordinates. No Swift
+                        // allocation per record: librdkafka copies the bytes.
                         try row.withUnsafeBytes { bytes in
                             try key.withUnsafeBytes { key in
                                 _ = try producer.send(

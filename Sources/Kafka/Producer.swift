@@ -92,8 +92,8 @@ public final class Producer: Sendable {
 
     /// A handle on `name` for `send(to:…)`: librdkafka then skips finding the topic by name for
     /// every message. Settings come from the producer's configuration.
-    public func topic(_ name: String) -> TopicHandle {
-        TopicHandle(client: client, name: name)
+    public func topic(_ name: String) throws -> TopicHandle {
+        try TopicHandle(client: client, name: name)
     }
 
     /// `send(topic:key:value:…)` through a topic handle.
@@ -116,9 +116,10 @@ public final class Producer: Sendable {
     @discardableResult
     public func send(
         topic: String, key: UnsafeRawBufferPointer?, value: UnsafeRawBufferPointer, timestamp: Int64? = nil,
-        headerCount: Int, headers: (HeaderList) -> Void, queueFullTimeout: Double = 30
+        headerCount: Int, headers: (borrowing HeaderList) -> Void, queueFullTimeout: Double = 30
     ) throws -> UInt64 {
-        try queue(id: nil, queueFullTimeout: queueFullTimeout) { opaque in
+        precondition(headerCount >= 0, "a negative header count")
+        return try queue(id: nil, queueFullTimeout: queueFullTimeout) { opaque in
             let list = rd_kafka_headers_new(headerCount)!
             headers(HeaderList(list: list))
             let err = tiffin_produce_headers(
@@ -236,11 +237,16 @@ public final class TopicHandle: @unchecked Sendable {
     let pointer: OpaquePointer
     public let name: String
 
-    init(client: NativeClient, name: String) {
+    init(client: NativeClient, name: String) throws {
+        // NULL configuration: the producer's (topic-level settings given to the client apply).
+        guard let pointer = rd_kafka_topic_new(client.handle, name, nil) else {
+            throw KafkaError.clientCreation(
+                "topic name '\(name.prefix(80))' is not usable: \(rd_kafka_last_error().text); "
+                    + "Kafka topic names are at most 249 characters of a-z, A-Z, 0-9, '.', '_' and '-'")
+        }
         self.client = client
         self.name = name
-        // NULL configuration: the producer's (topic-level settings given to the client apply).
-        pointer = rd_kafka_topic_new(client.handle, name, nil)
+        self.pointer = pointer
     }
 
     deinit {
@@ -249,7 +255,8 @@ public final class TopicHandle: @unchecked Sendable {
 }
 
 /// One message's header list while it is being built (see `Producer.send(…headers:)`).
-public struct HeaderList {
+/// Not copyable: librdkafka owns the list once the message is queued, so it cannot be kept.
+public struct HeaderList: ~Copyable {
     let list: OpaquePointer
 
     /// A header whose value is the decimal digits of `value` (written without an allocation).

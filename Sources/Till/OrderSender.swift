@@ -82,7 +82,7 @@ public final class OrderSender: Sendable {
             box.sender?.settle(report)
         }
         self.producer = producer
-        topicHandle = producer.topic(topic)
+        topicHandle = try producer.topic(topic)
         box.sender = self
         let worker = Worker(name: "tiffin-outbox") { [self] worker in
             while !worker.isStopping {

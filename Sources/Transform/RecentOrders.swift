@@ -28,6 +28,7 @@ struct RecentOrders: Sendable {
     }
 
     mutating func insert(timestamp: Int64, record: UnsafeRawBufferPointer) {
+        guard capacity > 0 else { return }
         sequence += 1
         let slot: Int
         if order.count < capacity {
