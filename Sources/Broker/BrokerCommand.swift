@@ -54,6 +54,7 @@ struct BrokerCommand: ParsableCommand {
         guard (1...32).contains(brokers) else {
             throw ValidationError("--brokers \(brokers): expected 1 to 32")
         }
+        for topic in topics { try KafkaOptions.checkTopic(topic, flag: "--topic") }
         guard (0...60_000).contains(rtt) else {
             throw ValidationError("--rtt \(rtt): expected 0 to 60000 milliseconds")
         }

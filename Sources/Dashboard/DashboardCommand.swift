@@ -109,6 +109,8 @@ struct DashboardCommand: ParsableCommand {
 
     func validate() throws {
         if json && once { throw ValidationError("--json and --once each print one report; choose one") }
+        try KafkaOptions.checkTopic(gold, flag: "--gold")
+        try KafkaOptions.checkTopic(rejects, flag: "--rejects")
         if let day, LocalDay(day) == nil {
             throw ValidationError("--day \(day): expected a date as YYYY-MM-DD, e.g. 2026-11-20")
         }

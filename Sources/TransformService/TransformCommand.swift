@@ -72,6 +72,8 @@ struct TransformCommand: ParsableCommand {
             throw ValidationError("--timeout \(String(format: "%g", timeout)): expected more than 0 and at most 3600 seconds")
         }
         if let instance, instance.isEmpty { throw ValidationError("--instance needs a name, e.g. --instance $(hostname)-1") }
+        try KafkaOptions.checkTopic(gold, flag: "--gold")
+        try KafkaOptions.checkTopic(rejects, flag: "--rejects")
         if gold == kafka.topic || rejects == kafka.topic || gold == rejects {
             throw ValidationError("-t, --gold and --rejects must be three different topics")
         }

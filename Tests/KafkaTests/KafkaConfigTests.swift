@@ -239,3 +239,32 @@ import TiffinCLI
             == "error:80000002:system library::No such file or directory: calling fopen([redacted], r) with [redacted]")
     }
 }
+
+/// A topic name a real cluster would refuse is caught before anything starts (the embedded
+/// broker accepts any name, so without this a demo works and production does not).
+@Suite struct TopicNameTests {
+    @Test func kafkasRulesForTopicNames() {
+        for good in ["restaurant-sales", "a", "Sales_2026.v1", String(repeating: "x", count: 249)] {
+            #expect(KafkaOptions.topicProblem(good) == nil, "\(good)")
+        }
+        #expect(KafkaOptions.topicProblem("") == "a topic needs a name")
+        #expect(KafkaOptions.topicProblem("..") == "'..' cannot be a topic name")
+        #expect(KafkaOptions.topicProblem(String(repeating: "x", count: 250)) == "a topic name is at most 249 characters (this one has 250)")
+        #expect(KafkaOptions.topicProblem("bad name") == "a topic name may use only a-z, A-Z, 0-9, '.', '_' and '-' (not U+20)")
+        #expect(KafkaOptions.topicProblem("sales!") == "a topic name may use only a-z, A-Z, 0-9, '.', '_' and '-' (not '!')")
+        #expect(KafkaOptions.topicProblem("ventes-été") == "a topic name may use only a-z, A-Z, 0-9, '.', '_' and '-' (not 'é')")
+    }
+
+    @Test func theFlagAndAPrintableNameAreInTheSentence() {
+        func problem(_ arguments: [String]) -> String? {
+            do {
+                _ = try KafkaOptions.parse(arguments)
+                return nil
+            } catch {
+                return KafkaOptions.message(for: error)
+            }
+        }
+        #expect(problem(["-t", "bad\u{1B}[2Jname"]) == "-t bad?[2Jname: a topic name may use only a-z, A-Z, 0-9, '.', '_' and '-' (not U+1B)")
+        #expect(problem(["-t", "restaurant-sales"]) == nil)
+    }
+}
