@@ -129,7 +129,7 @@ let package = Package(
             ]),
         .testTarget(
             name: "DashboardTests",
-            dependencies: ["Dashboard", "Transform", "Kafka", "Terminal", "TiffinCLI", "TestSupport", "SafeText"],
+            dependencies: ["Dashboard", "GoldStream", "Transform", "Kafka", "Terminal", "TiffinCLI", "TestSupport", "SafeText"],
             // Expected frames, read from the source tree by GoldenViewTests (not bundled).
             exclude: ["Golden"]),
     ],

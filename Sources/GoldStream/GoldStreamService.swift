@@ -121,10 +121,10 @@ public final class GoldStreamService {
         for event in events {
             switch event {
             case let .revoked(partitions):
-                logger.notice("partitions revoked: \(partitions)")
+                logger.notice("partitions revoked: \(Self.describe(partitions))")
                 for partition in partitions { seen[partition] = nil }
             case let .assigned(partitions):
-                logger.notice("partitions assigned: \(partitions)")
+                logger.notice("partitions assigned: \(Self.describe(partitions))")
                 try rebuild(partitions)
             }
         }
@@ -151,7 +151,7 @@ public final class GoldStreamService {
             }
             seen[partition] = ids
         }
-        logger.notice("dedupe rebuilt for partitions \(partitions): \(rebuilt) orders up to the committed offsets")
+        logger.notice("dedupe rebuilt for partitions \(Self.describe(partitions)): \(rebuilt) orders up to the committed offsets")
     }
 
     /// The UTC day the dedupe sets were last trimmed for.
@@ -258,6 +258,23 @@ public final class GoldStreamService {
             ])
     }
 
+    /// Partitions as runs, e.g. "0–3, 7, 9–11 (9)": a status line for 64 partitions stays one
+    /// short line. "none" when empty.
+    public static func describe(_ partitions: [Int32]) -> String {
+        let sorted = Set(partitions).sorted()
+        guard var start = sorted.first else { return "none" }
+        var runs: [String] = []
+        var end = start
+        for partition in sorted.dropFirst() {
+            if partition == end + 1 { end = partition; continue }
+            runs.append(start == end ? "\(start)" : "\(start)–\(end)")
+            start = partition
+            end = partition
+        }
+        runs.append(start == end ? "\(start)" : "\(start)–\(end)")
+        return runs.joined(separator: ", ") + (sorted.count > 1 ? " (\(sorted.count))" : "")
+    }
+
     private func say(_ text: String) {
         logger.notice("\(text.trimmingCharacters(in: .newlines))")
         if statusToStandardError { writeStandardError(text) }
@@ -271,7 +288,7 @@ public final class GoldStreamService {
         stats.lastReport = Date()
         stats.recordsAtReport = stats.records
         let rejected = stats.rejected.sorted { $0.key < $1.key }.map { "\($0.key.rawValue) \($0.value)" }.joined(separator: ", ")
-        let line = "transform: partitions \(consumer.assignment.sorted()), lag \(consumer.lag), "
+        let line = "transform: partitions \(Self.describe(consumer.assignment)), lag \(consumer.lag), "
             + String(format: "%.0f", rate) + " records/s; \(stats.gold) gold, \(stats.duplicates) duplicates"
             + (rejected.isEmpty ? "" : ", rejected: \(rejected)") + (stats.aborted > 0 ? ", \(stats.aborted) aborted" : "")
         logger.info("\(line)")

@@ -1,4 +1,5 @@
 import Foundation
+import GoldStream
 import Kafka
 import TestSupport
 import Testing
@@ -156,3 +157,15 @@ import Transform
         #expect(missing.stderr.split(separator: "\n").count == 1, "\(missing.stderr)")
     }
 }
+
+/// The service's status line names its partitions as runs (64 partitions: one short line).
+@Suite struct PartitionListTests {
+    @Test func partitionsAreWrittenAsRuns() {
+        #expect(GoldStreamService.describe([]) == "none")
+        #expect(GoldStreamService.describe([5]) == "5")
+        #expect(GoldStreamService.describe(Array(0..<64)) == "0–63 (64)")
+        #expect(GoldStreamService.describe([9, 0, 1, 2, 3, 7, 10, 11, 3]) == "0–3, 7, 9–11 (8)")
+        #expect(GoldStreamService.describe([4, 6]) == "4, 6 (2)")
+    }
+}
+
