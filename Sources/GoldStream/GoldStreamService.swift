@@ -258,7 +258,7 @@ public final class GoldStreamService {
             ])
     }
 
-    /// Partitions as runs, e.g. "0–3, 7, 9–11 (9)": a status line for 64 partitions stays one
+    /// Partitions as runs, e.g. "0–3, 7, 9–11 (8)": a status line for 64 partitions stays one
     /// short line. "none" when empty.
     public static func describe(_ partitions: [Int32]) -> String {
         let sorted = Set(partitions).sorted()
@@ -266,7 +266,7 @@ public final class GoldStreamService {
         var runs: [String] = []
         var end = start
         for partition in sorted.dropFirst() {
-            if partition == end + 1 { end = partition; continue }
+            if end < .max && partition == end + 1 { end = partition; continue }
             runs.append(start == end ? "\(start)" : "\(start)–\(end)")
             start = partition
             end = partition

@@ -179,7 +179,7 @@ public final class GroupConsumer: Sendable {
         // librdkafka 2.0 compares this with the length of the consumer's one queue (all
         // partitions together), stops fetching while it is longer and looks again only on its
         // next tick: at the default 100,000 a member catching up sat idle ~150 ms for every
-        // 100k records (`transform`, 1M records: 11.4–12.0 s → 7.8–9.1 s). What is fetched
+        // 100k records (`transform`, 1M records: 11.6–12.0 s → 8.4–9.1 s). What is fetched
         // ahead is then bounded by `queued.max.messages.kbytes` (64 MiB of record values,
         // loosely: a fetch can overshoot it) instead of 100k records: the peak RSS while
         // catching up on 1M went from ~160 MB to ~270 MB. `-X queued.max.messages.kbytes=32768`

@@ -39,11 +39,16 @@ public struct KafkaOptions: ParsableArguments {
     public static func topicProblem(_ name: String) -> String? {
         if name.isEmpty { return "a topic needs a name" }
         if name == "." || name == ".." { return "'\(name)' cannot be a topic name" }
-        if name.utf8.count > 249 { return "a topic name is at most 249 characters (this one has \(name.utf8.count))" }
         if let bad = name.unicodeScalars.first(where: { !($0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || ".-_".unicodeScalars.contains($0))) }) {
-            let shown = bad.properties.isWhitespace || bad.value < 0x20 || bad.value == 0x7F ? "U+\(String(bad.value, radix: 16, uppercase: true))" : "'\(bad)'"
+            // Shown as itself only when it is printable ASCII: anything else could be a
+            // terminal control or invisible.
+            let hex = String(bad.value, radix: 16, uppercase: true)
+            let shown = bad.isASCII && bad.value > 0x20 && bad.value < 0x7F
+                ? "'\(bad)'" : "U+" + String(repeating: "0", count: max(0, 4 - hex.count)) + hex
             return "a topic name may use only a-z, A-Z, 0-9, '.', '_' and '-' (not \(shown))"
         }
+        // Only ASCII by now: bytes are characters.
+        if name.utf8.count > 249 { return "a topic name is at most 249 characters (this one has \(name.utf8.count))" }
         return nil
     }
 

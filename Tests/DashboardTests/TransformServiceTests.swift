@@ -156,6 +156,23 @@ import Transform
         #expect(missing.stderr.contains("topic 'restaurant-sales-gold' (--gold) does not exist"), "\(missing.stderr)")
         #expect(missing.stderr.split(separator: "\n").count == 1, "\(missing.stderr)")
     }
+
+    /// A topic name a real cluster would refuse is caught by every program before it starts.
+    @Test func aTopicNameKafkaWouldRefuseIsOneSentenceAndExitTwo() throws {
+        let rule = "a topic name may use only a-z, A-Z, 0-9, '.', '_' and '-'"
+        for (program, arguments, sentence) in [
+            ("transform", ["-b", "127.0.0.1:1", "--gold", "gold rows"], "--gold gold rows: \(rule) (not U+0020)"),
+            ("transform", ["-b", "127.0.0.1:1", "--rejects", "dlq!"], "--rejects dlq!: \(rule) (not '!')"),
+            ("dashboard", ["-b", "127.0.0.1:1", "--json", "--rejects", ".."], "--rejects ..: '..' cannot be a topic name"),
+            ("dashboard", ["-b", "127.0.0.1:1", "--json", "-t", "sales/today"], "-t sales/today: \(rule) (not '/')"),
+            ("producer", ["simulate", "-b", "127.0.0.1:1", "-t", "ventas-año", "--count", "1"], "-t ventas-a?o: \(rule) (not U+00F1)"),
+            ("broker", ["--topic", String(repeating: "t", count: 250)], "a topic name is at most 249 characters (this one has 250)"),
+        ] {
+            let run = try Run(program, arguments)
+            #expect(run.status == 2, "\(program) \(arguments): \(run.stderr)")
+            #expect(run.stderr.contains(sentence), "\(program) \(arguments): \(run.stderr)")
+        }
+    }
 }
 
 /// The service's status line names its partitions as runs (64 partitions: one short line).

@@ -250,9 +250,13 @@ import TiffinCLI
         #expect(KafkaOptions.topicProblem("") == "a topic needs a name")
         #expect(KafkaOptions.topicProblem("..") == "'..' cannot be a topic name")
         #expect(KafkaOptions.topicProblem(String(repeating: "x", count: 250)) == "a topic name is at most 249 characters (this one has 250)")
-        #expect(KafkaOptions.topicProblem("bad name") == "a topic name may use only a-z, A-Z, 0-9, '.', '_' and '-' (not U+20)")
+        #expect(KafkaOptions.topicProblem("bad name") == "a topic name may use only a-z, A-Z, 0-9, '.', '_' and '-' (not U+0020)")
         #expect(KafkaOptions.topicProblem("sales!") == "a topic name may use only a-z, A-Z, 0-9, '.', '_' and '-' (not '!')")
-        #expect(KafkaOptions.topicProblem("ventes-été") == "a topic name may use only a-z, A-Z, 0-9, '.', '_' and '-' (not 'é')")
+        #expect(KafkaOptions.topicProblem("ventes-été") == "a topic name may use only a-z, A-Z, 0-9, '.', '_' and '-' (not U+00E9)")
+        #expect(KafkaOptions.topicProblem("sales\u{202E}") == "a topic name may use only a-z, A-Z, 0-9, '.', '_' and '-' (not U+202E)")
+        #expect(KafkaOptions.topicProblem("x\u{9B}2J") == "a topic name may use only a-z, A-Z, 0-9, '.', '_' and '-' (not U+009B)")
+        // A long name with a bad character is told about the character, not a byte count.
+        #expect(KafkaOptions.topicProblem(String(repeating: "é", count: 130)) == "a topic name may use only a-z, A-Z, 0-9, '.', '_' and '-' (not U+00E9)")
     }
 
     @Test func theFlagAndAPrintableNameAreInTheSentence() {
@@ -264,7 +268,7 @@ import TiffinCLI
                 return KafkaOptions.message(for: error)
             }
         }
-        #expect(problem(["-t", "bad\u{1B}[2Jname"]) == "-t bad?[2Jname: a topic name may use only a-z, A-Z, 0-9, '.', '_' and '-' (not U+1B)")
+        #expect(problem(["-t", "bad\u{1B}[2Jname"]) == "-t bad?[2Jname: a topic name may use only a-z, A-Z, 0-9, '.', '_' and '-' (not U+001B)")
         #expect(problem(["-t", "restaurant-sales"]) == nil)
     }
 }
