@@ -154,8 +154,8 @@ def main():
                  os.path.join(work, "json.log"), "--timeout", "30"],
                 capture_output=True, text=True, timeout=300)
             if snapshot.returncode == 0:
-                orders = json.loads(snapshot.stdout).get("orders")
-                duplicates = json.loads(snapshot.stdout).get("duplicates")
+                report = json.loads(snapshot.stdout)
+                orders, duplicates = report.get("orders"), report.get("duplicates")
             else:
                 print(f"soak: `dashboard --json` exited {snapshot.returncode}: {snapshot.stderr.strip()[-300:]}")
         except subprocess.TimeoutExpired:

@@ -186,3 +186,24 @@ public struct KafkaConfig: Sendable, Equatable {
         return (name, value)
     }
 }
+
+extension KafkaConfig {
+    /// Why Kafka would refuse `name` as a topic name, or nil: 1 to 249 characters of a–z, A–Z,
+    /// 0–9, '.', '_' and '-', and not "." or "..". (The embedded broker accepts any name; a
+    /// real cluster does not, so the mistake is caught here, the same way for both.)
+    public static func topicProblem(_ name: String) -> String? {
+        if name.isEmpty { return "a topic needs a name" }
+        if name == "." || name == ".." { return "'\(name)' cannot be a topic name" }
+        if let bad = name.unicodeScalars.first(where: { !($0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || ".-_".unicodeScalars.contains($0))) }) {
+            // Shown as itself only when it is printable ASCII: anything else could be a
+            // terminal control or invisible.
+            let hex = String(bad.value, radix: 16, uppercase: true)
+            let shown = bad.isASCII && bad.value > 0x20 && bad.value < 0x7F
+                ? "'\(bad)'" : "U+" + String(repeating: "0", count: max(0, 4 - hex.count)) + hex
+            return "a topic name may use only a-z, A-Z, 0-9, '.', '_' and '-' (not \(shown))"
+        }
+        // Only ASCII by now: bytes are characters.
+        if name.utf8.count > 249 { return "a topic name is at most 249 characters (this one has \(name.utf8.count))" }
+        return nil
+    }
+}

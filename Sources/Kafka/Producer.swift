@@ -241,8 +241,8 @@ public final class TopicHandle: @unchecked Sendable {
         // NULL configuration: the producer's (topic-level settings given to the client apply).
         guard let pointer = rd_kafka_topic_new(client.handle, name, nil) else {
             throw KafkaError.clientCreation(
-                "topic name '\(name.prefix(80))' is not usable: \(rd_kafka_last_error().text); "
-                    + "Kafka topic names are at most 249 characters of a-z, A-Z, 0-9, '.', '_' and '-'")
+                "topic name '\(name.prefix(80))' is not usable: "
+                    + (KafkaConfig.topicProblem(name) ?? rd_kafka_last_error().text))
         }
         self.client = client
         self.name = name

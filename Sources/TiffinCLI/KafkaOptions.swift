@@ -33,29 +33,10 @@ public struct KafkaOptions: ParsableArguments {
 
     public init() {}
 
-    /// Why Kafka would refuse `name` as a topic name, or nil: 1 to 249 characters of a–z, A–Z,
-    /// 0–9, '.', '_' and '-', and not "." or "..". (The embedded broker accepts any name; a
-    /// real cluster does not, so the mistake is caught here, the same way for both.)
-    public static func topicProblem(_ name: String) -> String? {
-        if name.isEmpty { return "a topic needs a name" }
-        if name == "." || name == ".." { return "'\(name)' cannot be a topic name" }
-        if let bad = name.unicodeScalars.first(where: { !($0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || ".-_".unicodeScalars.contains($0))) }) {
-            // Shown as itself only when it is printable ASCII: anything else could be a
-            // terminal control or invisible.
-            let hex = String(bad.value, radix: 16, uppercase: true)
-            let shown = bad.isASCII && bad.value > 0x20 && bad.value < 0x7F
-                ? "'\(bad)'" : "U+" + String(repeating: "0", count: max(0, 4 - hex.count)) + hex
-            return "a topic name may use only a-z, A-Z, 0-9, '.', '_' and '-' (not \(shown))"
-        }
-        // Only ASCII by now: bytes are characters.
-        if name.utf8.count > 249 { return "a topic name is at most 249 characters (this one has \(name.utf8.count))" }
-        return nil
-    }
-
     /// Throws the sentence for a topic name Kafka would refuse, naming its flag.
     public static func checkTopic(_ name: String, flag: String) throws {
         if name.isEmpty { throw ValidationError("\(flag) needs a topic name") }
-        if let problem = topicProblem(name) {
+        if let problem = KafkaConfig.topicProblem(name) {
             // Shown as printable ASCII only (the name may hold anything a shell passes).
             let shown = String(name.unicodeScalars.prefix(60).map { $0.isASCII && $0.value >= 0x20 && $0.value != 0x7F ? Character($0) : "?" })
             throw ValidationError("\(flag) \(shown)\(name.unicodeScalars.count > 60 ? "…" : ""): \(problem)")
@@ -63,7 +44,6 @@ public struct KafkaOptions: ParsableArguments {
     }
 
     public func validate() throws {
-        if topic.isEmpty { throw ValidationError("-t needs a topic name") }
         try Self.checkTopic(topic, flag: "-t")
         for assignment in properties where !assignment.contains("=") {
             throw ValidationError("-X \(KafkaConfig.redacted(assignment)): expected key=value, e.g. -X fetch.wait.max.ms=50")

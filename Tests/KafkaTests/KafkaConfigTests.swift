@@ -245,18 +245,18 @@ import TiffinCLI
 @Suite struct TopicNameTests {
     @Test func kafkasRulesForTopicNames() {
         for good in ["restaurant-sales", "a", "Sales_2026.v1", String(repeating: "x", count: 249)] {
-            #expect(KafkaOptions.topicProblem(good) == nil, "\(good)")
+            #expect(KafkaConfig.topicProblem(good) == nil, "\(good)")
         }
-        #expect(KafkaOptions.topicProblem("") == "a topic needs a name")
-        #expect(KafkaOptions.topicProblem("..") == "'..' cannot be a topic name")
-        #expect(KafkaOptions.topicProblem(String(repeating: "x", count: 250)) == "a topic name is at most 249 characters (this one has 250)")
-        #expect(KafkaOptions.topicProblem("bad name") == "a topic name may use only a-z, A-Z, 0-9, '.', '_' and '-' (not U+0020)")
-        #expect(KafkaOptions.topicProblem("sales!") == "a topic name may use only a-z, A-Z, 0-9, '.', '_' and '-' (not '!')")
-        #expect(KafkaOptions.topicProblem("ventes-été") == "a topic name may use only a-z, A-Z, 0-9, '.', '_' and '-' (not U+00E9)")
-        #expect(KafkaOptions.topicProblem("sales\u{202E}") == "a topic name may use only a-z, A-Z, 0-9, '.', '_' and '-' (not U+202E)")
-        #expect(KafkaOptions.topicProblem("x\u{9B}2J") == "a topic name may use only a-z, A-Z, 0-9, '.', '_' and '-' (not U+009B)")
+        #expect(KafkaConfig.topicProblem("") == "a topic needs a name")
+        #expect(KafkaConfig.topicProblem("..") == "'..' cannot be a topic name")
+        #expect(KafkaConfig.topicProblem(String(repeating: "x", count: 250)) == "a topic name is at most 249 characters (this one has 250)")
+        #expect(KafkaConfig.topicProblem("bad name") == "a topic name may use only a-z, A-Z, 0-9, '.', '_' and '-' (not U+0020)")
+        #expect(KafkaConfig.topicProblem("sales!") == "a topic name may use only a-z, A-Z, 0-9, '.', '_' and '-' (not '!')")
+        #expect(KafkaConfig.topicProblem("ventes-été") == "a topic name may use only a-z, A-Z, 0-9, '.', '_' and '-' (not U+00E9)")
+        #expect(KafkaConfig.topicProblem("sales\u{202E}") == "a topic name may use only a-z, A-Z, 0-9, '.', '_' and '-' (not U+202E)")
+        #expect(KafkaConfig.topicProblem("x\u{9B}2J") == "a topic name may use only a-z, A-Z, 0-9, '.', '_' and '-' (not U+009B)")
         // A long name with a bad character is told about the character, not a byte count.
-        #expect(KafkaOptions.topicProblem(String(repeating: "é", count: 130)) == "a topic name may use only a-z, A-Z, 0-9, '.', '_' and '-' (not U+00E9)")
+        #expect(KafkaConfig.topicProblem(String(repeating: "é", count: 130)) == "a topic name may use only a-z, A-Z, 0-9, '.', '_' and '-' (not U+00E9)")
     }
 
     @Test func theFlagAndAPrintableNameAreInTheSentence() {
