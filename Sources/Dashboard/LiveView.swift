@@ -59,20 +59,13 @@ struct LiveView {
             var lastPublish = Date.distantPast
             var unpublished = false
             var caughtUp = false
-            var lastGiveBack = Date.distantPast
+            var memory = GiveBackSchedule()
             while !worker.isStopping {
                 var changed = false
                 do {
                     switch try ingest.step(timeout: 0.1, followToday: followToday) {
                     case let .applied(moved, reachedEnd):
                         changed = moved
-                        // Catching up on a day leaves librdkafka's pre-fetch buffers and the
-                        // batches freed but held by the allocator: give them back once there,
-                        // and every ten minutes after, so a wall screen stays small for weeks.
-                        if reachedEnd, !caughtUp || Date().timeIntervalSince(lastGiveBack) > 600 {
-                            Memory.giveBack()
-                            lastGiveBack = Date()
-                        }
                         caughtUp = reachedEnd
                     case let .idle(moved): changed = moved
                     case .closed: usleep(100_000)  // nothing more will come; keep showing what there is
@@ -80,6 +73,9 @@ struct LiveView {
                 } catch {
                     board.failure.withLock { $0 = error }
                     return
+                }
+                if memory.due(caughtUp: caughtUp, now: Date().timeIntervalSinceReferenceDate) {
+                    Memory.giveBack()
                 }
                 unpublished = unpublished || changed
                 if unpublished, Date().timeIntervalSince(lastPublish) >= publishInterval {
@@ -135,5 +131,33 @@ struct LiveView {
             stop: { Signals.pending() != nil },
             suspend: { Signals.takeSuspend() })
         if let failure { throw failure }
+    }
+}
+
+/// When the live view gives freed heap back to the system. Catching up on a day leaves
+/// librdkafka's pre-fetch buffers and the batches freed but held by the allocator: they are given
+/// back when the view gets there, once more a few seconds later (librdkafka's threads free the
+/// last fetched buffers after the view has applied them), and every ten minutes while it stays
+/// caught up, so a wall screen stays small for weeks.
+struct GiveBackSchedule {
+    static let settle = 3.0
+    static let every = 600.0
+    private var wasCaughtUp = false
+    private var next: Double?
+
+    /// True when memory should be given back now (`now` in seconds, any fixed origin).
+    mutating func due(caughtUp: Bool, now: Double) -> Bool {
+        defer { wasCaughtUp = caughtUp }
+        guard caughtUp else {
+            next = nil
+            return false
+        }
+        if !wasCaughtUp {
+            next = now + Self.settle
+            return true
+        }
+        guard let next, now >= next else { return false }
+        self.next = now + Self.every
+        return true
     }
 }
