@@ -20,7 +20,11 @@ struct BrokerCommand: ParsableCommand {
             With --control, standard input takes one command per line and each gets one answer \
             line on standard output ("ok …" or "error …"), to cause faults while clients run: \
             down [BROKER], up [BROKER], rtt MS [BROKER], error fetch|produce transport|not_leader N, \
-            leader PARTITION BROKER [TOPIC], status, help, quit. The log survives all of them.
+            leader PARTITION BROKER [TOPIC], status, help, quit. The log survives all of them. \
+            A pushed produce error fails one request, and this broker does not check an \
+            idempotent producer's sequence numbers: with several requests in flight, a producer \
+            can be told a batch was stored that was not. Give it \
+            -X max.in.flight.requests.per.connection=1 to see exact counts through such errors.
 
             Examples:
               broker --partitions 8

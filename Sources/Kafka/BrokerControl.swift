@@ -9,6 +9,9 @@ import CRdKafka
 /// - `down [BROKER]`, `up [BROKER]`: connections dropped and refused, or accepted again
 /// - `rtt MS [BROKER]`: every response delayed by MS milliseconds (0 to undo)
 /// - `error fetch|produce transport|not_leader N`: the next N such requests fail that way
+///   (one request each: the mock does not check an idempotent producer's sequence numbers
+///   unless it is transactional, so a producer with several requests in flight can take a
+///   later batch's success as proof that a failed earlier one was stored; see README)
 /// - `leader PARTITION BROKER [TOPIC]`: the partition's leadership moves (TOPIC defaults to
 ///   restaurant-sales)
 /// - `status`: brokers up and down, round-trip times, topics

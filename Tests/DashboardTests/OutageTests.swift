@@ -39,10 +39,21 @@ struct OutageTests {
         var keep = false
         defer { if !keep { try? FileManager.default.removeItem(atPath: dir) } }
         // A steady till through everything; it keeps what Kafka cannot take and sends it later.
+        // One Produce request in flight per connection: the embedded broker takes an error
+        // pushed for one request only, and does not check an idempotent producer's sequence
+        // numbers unless it is transactional (librdkafka 2.0's mock). With several requests in
+        // flight, an injected NOT_LEADER on a partition's first request and none on its second
+        // gives a gap a real broker refuses (OUT_OF_ORDER_SEQUENCE_NUMBER) and this one stores;
+        // librdkafka then takes the first batch as stored ("implicitly acked by subsequent batch
+        // success") and confirms an order that is not there. Seen 2026-11-26: 1 of 10 runs of
+        // this sequence at the default 5 in flight, 0 of 10 at 1 (README, Reliability). With a
+        // real broker the implicit ack is right. `debug=eos` puts librdkafka's implicit acks in
+        // the log, so a failure here says whether one happened.
         let till = try Spawned("producer", [
             "simulate", "-b", broker.address, "--rate", "40", "--duration", "70", "--fault-rate", "0",
             "--till", "73", "--outbox", dir + "/outbox", "--timeout", "60", "--log-file", dir + "/producer.log",
-            "-X", "message.timeout.ms=120000",
+            "-X", "message.timeout.ms=120000", "-X", "max.in.flight.requests.per.connection=1",
+            "-X", "debug=eos", "--log-level", "debug",
         ])
         let dashboard = productsFolder().appendingPathComponent("dashboard").path
         let screen = try TmuxSession(
@@ -102,30 +113,22 @@ struct OutageTests {
         #expect(dump.status == 0, "\(dump.stderr)")
         let records = ((try? String(contentsOfFile: dir + "/topic.txt", encoding: .utf8)) ?? "").split(separator: "\n")
         let held = Set(records.compactMap { $0.split(separator: " ").dropFirst(2).first }).count
+        let log = (try? String(contentsOfFile: dir + "/producer.log", encoding: .utf8)) ?? ""
+        let implicit = log.split(separator: "\n").filter { $0.contains("implicitly acked") }.count
         let where_ = "the topic holds \(records.count) records with \(held) distinct keys; the producer confirmed \(confirmed)"
-            + " (logs, outbox and topic.txt kept in \(dir))"
+            + "; librdkafka acked \(implicit) batches implicitly (logs, outbox and topic.txt kept in \(dir))"
 
         // Reading: the dashboard counts each order the broker holds exactly once, in the
         // report and on the screen.
-        if snapshot?["orders"] as? Int != held || held != confirmed { keep = true }
+        if snapshot?["orders"] as? Int != held || held != confirmed || implicit > 0 { keep = true }
         #expect(snapshot?["orders"] as? Int == held, "\(json.stdout); \(where_)")
         let rejected = (snapshot?["rejected"] as? [String: Int])?.values.reduce(0, +)
         #expect(rejected == 0)
         pane = screen.wait(seconds: 30) { Self.orders(on: $0) == held }
         #expect(Self.orders(on: pane) == held, "\(pane)")
 
-        // Writing: the broker holds every order the producer was told it holds. Known to fail
-        // now and then (2 of ~15 runs on 2026-11-26, both in CI): an order made in the second
-        // a transport error was pushed on Produce got a success report but is not in the
-        // topic, with no gap in its partition's offsets. The outbox marks an order delivered
-        // only on librdkafka's success report; the suspected cause is the embedded broker,
-        // which checks idempotent producers' sequence numbers only for transactional ones, so
-        // a batch librdkafka takes as stored (because a later one was accepted) can be
-        // missing. Reported as a known issue, visibly, until that is settled (issue 10).
-        #expect(held <= confirmed, "\(where_)")
-        withKnownIssue("a confirmed order missing from the embedded broker after a pushed Produce transport error", isIntermittent: true) {
-            #expect(held == confirmed, "\(where_)")
-        }
+        // Writing: the broker holds every order the producer was told it holds, and no other.
+        #expect(held == confirmed, "\(where_)")
         try screen.keys("q")
         #expect(screen.exitStatus() == "0")
     }
