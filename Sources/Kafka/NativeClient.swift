@@ -176,7 +176,18 @@ final class NativeClient: @unchecked Sendable {
 
     enum Kind { case producer, consumer }
 
+    /// librdkafka defaults every client starts from (any can be overridden with `-X`). After
+    /// failed connects librdkafka doubles its reconnect wait up to `reconnect.backoff.max.ms`,
+    /// 10 s by default: a till or a wall screen then stayed offline up to ~10 s after the broker
+    /// was back (7.3 s seen in an outage test's log); 2 s caps that, at one connect attempt
+    /// per broker every 2 s while a broker is down.
+    static let defaults: [String: String] = [
+        "reconnect.backoff.max.ms": "2000"
+    ]
+
     init(kind: Kind, config: KafkaConfig, context: ClientContext) throws {
+        var config = config
+        for (name, value) in Self.defaults { config.setIfAbsent(name, value) }
         let conf = try config.makeNativeConf()
         // Longest first, so that a value containing another is cut whole.
         context.secrets.withLock {

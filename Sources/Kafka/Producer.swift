@@ -217,15 +217,16 @@ private final class DeliveryPoller: Sendable {
 
 extension NativeClient {
     /// `bootstrap.servers` as configured, for error messages.
-    var brokersDescription: String {
+    var brokersDescription: String { configured("bootstrap.servers") ?? "?" }
+
+    /// A property's value as the client runs with it (defaults included), or nil.
+    func configured(_ name: String) -> String? {
         var size = 512
         var buffer = [CChar](repeating: 0, count: size)
         // The configuration is not retained on the handle in a readable form, so ask librdkafka.
-        guard let conf = rd_kafka_conf(handle) else { return "?" }
-        if rd_kafka_conf_get(conf, "bootstrap.servers", &buffer, &size) == RD_KAFKA_CONF_OK {
-            return String(cBuffer: buffer)
-        }
-        return "?"
+        guard let conf = rd_kafka_conf(handle) else { return nil }
+        guard rd_kafka_conf_get(conf, name, &buffer, &size) == RD_KAFKA_CONF_OK else { return nil }
+        return String(cBuffer: buffer)
     }
 }
 
