@@ -50,6 +50,8 @@ public struct ClientHealth: Sendable, Equatable {
     public var since: Date = Date()
     /// Times the client came back after all or some brokers were down.
     public var reconnects: Int = 0
+    /// Connections that dropped (librdkafka's transport errors), however briefly.
+    public var drops: Int = 0
     /// Last throttle time a broker asked for, in milliseconds (0 = none).
     public var throttleMilliseconds: Int = 0
     public var lastError: String?
@@ -72,6 +74,7 @@ public struct ClientHealth: Sendable, Equatable {
         if events.count > Self.historyLimit { events.removeFirst(events.count - Self.historyLimit) }
         if case let .error(message) = event { lastError = message }
         if case .clusterReplaced = event { clusterReplacedAt = now }
+        if case .brokerDown = event { drops += 1 }
     }
 
     /// Moves to `next`, recording "reconnected" when coming back from a down state.

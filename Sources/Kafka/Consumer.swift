@@ -415,7 +415,7 @@ private final class PollLoop: Sendable {
         let batchMode = options.mode == .watch
 
         while !worker.isStopping {
-            if let change = cluster.check(client) {
+            if let change = cluster.check(client, verify: waker.askForMetadata) {
                 if restart(&progress, change) {
                     cluster.known = change.new
                     wasCaughtUp = false
@@ -582,10 +582,12 @@ private final class PollLoop: Sendable {
 /// Asks for a partition's watermarks on a thread of its own, only to make librdkafka's fetcher
 /// look again (see `wakeFetcherIfIdle`). librdkafka's watermark query waits for the broker's
 /// answer however long that takes — minutes with a broker that died mid-request — so the poll
-/// thread must never make it. Requests made while one is under way collapse into one.
+/// thread must never make it. Requests made while one is under way collapse into one. The same
+/// thread asks for metadata when `ClusterWatch` wants the cluster id checked.
 private final class FetchWaker: Sendable {
     private struct Request {
         var partition: Int32?
+        var metadata = false
         var stopped = false
     }
 
@@ -596,11 +598,21 @@ private final class FetchWaker: Sendable {
         let thread = Thread { [self] in
             while true {
                 ready.wait()
-                let (partition, stopped) = request.withLock { r in
-                    defer { r.partition = nil }
-                    return (r.partition, r.stopped)
+                let (partition, metadata, stopped) = request.withLock { r in
+                    defer {
+                        r.partition = nil
+                        r.metadata = false
+                    }
+                    return (r.partition, r.metadata, r.stopped)
                 }
                 if stopped { return }
+                if metadata {
+                    // The answer refreshes librdkafka's cached cluster id (see ClusterWatch).
+                    var answer: UnsafePointer<rd_kafka_metadata>?
+                    if rd_kafka_metadata(client.handle, 0, nil, &answer, 2_000).isOK, let answer {
+                        rd_kafka_metadata_destroy(answer)
+                    }
+                }
                 guard let partition else { continue }
                 var low: Int64 = 0
                 var high: Int64 = 0
@@ -620,6 +632,16 @@ private final class FetchWaker: Sendable {
         if isNew { ready.signal() }
     }
 
+    /// Asks the cluster for metadata on this thread (the poll thread must not wait for it).
+    func askForMetadata() {
+        let isNew = request.withLock { r -> Bool in
+            guard !r.metadata else { return false }
+            r.metadata = true
+            return true
+        }
+        if isNew { ready.signal() }
+    }
+
     func stop() {
         request.withLock { $0.stopped = true }
         ready.signal()
@@ -627,8 +649,13 @@ private final class FetchWaker: Sendable {
 }
 
 /// The id of the cluster answering at the configured address, checked about once a second
-/// from librdkafka's cached metadata (no request is made).
-private struct ClusterWatch {
+/// from librdkafka's cached metadata. librdkafka updates that id only from a metadata answer,
+/// and after a reconnect it asks for metadata only when its cache is stale (minutes): a
+/// cluster replaced behind the same address during a short drop could go unnoticed while
+/// the consumer read the new cluster at the old cluster's offsets. So after every dropped
+/// connection the watch asks for metadata itself (`verify`, off the poll thread), a second
+/// after the drop and again a few seconds later, when the client has reconnected.
+struct ClusterWatch {
     struct Change {
         var old: String
         var new: String
@@ -636,6 +663,9 @@ private struct ClusterWatch {
 
     var known: String?
     private var lastCheck: UInt64 = 0
+    private var drops = 0
+    /// When to ask for metadata (uptime nanoseconds), after a drop.
+    private var verifications: [UInt64] = []
 
     init(known: String?) {
         self.known = known
@@ -647,11 +677,27 @@ private struct ClusterWatch {
     }
 
     /// A change from a known id to another one; the caller sets `known` once it has acted on it.
-    mutating func check(_ client: NativeClient) -> Change? {
-        let now = DispatchTime.now().uptimeNanoseconds
+    /// `verify` asks the cluster for metadata without waiting for the answer.
+    mutating func check(_ client: NativeClient, verify: () -> Void) -> Change? {
+        check(
+            now: DispatchTime.now().uptimeNanoseconds, drops: client.context.health.withLock { $0.drops },
+            clusterID: { client.clusterID(timeout: 0) }, verify: verify)
+    }
+
+    /// The same, given the time (uptime nanoseconds), the client's dropped connections so far
+    /// and its cached cluster id.
+    mutating func check(now: UInt64, drops dropped: Int, clusterID: () -> String?, verify: () -> Void) -> Change? {
         guard now > lastCheck, now - lastCheck > 1_000_000_000 else { return nil }
         lastCheck = now
-        guard let id = client.clusterID(timeout: 0) else { return nil }
+        if dropped != drops {
+            drops = dropped
+            verifications = [now + 1_000_000_000, now + 5_000_000_000]
+        }
+        if let first = verifications.first, now >= first {
+            verifications.removeFirst()
+            verify()
+        }
+        guard let id = clusterID() else { return nil }
         guard let known else {
             self.known = id
             return nil

@@ -1,5 +1,5 @@
 import Foundation
-import Kafka
+@testable import Kafka
 import TestSupport
 import Testing
 
@@ -111,4 +111,28 @@ struct ClusterReplacementTests {
         consumer.close()
         relay.stop()
     }
+}
+
+/// After a dropped connection the consumer asks the cluster for metadata itself (librdkafka
+/// would not after a quick reconnect, and its cached cluster id would stay the old one): a
+/// second after the drop and again four seconds later; otherwise it only reads the cache.
+@Test func aDroppedConnectionMakesTheClusterWatchAskAgain() {
+    var watch = ClusterWatch(known: "old")
+    var asked: [UInt64] = []
+    var id = "old"
+    let second: UInt64 = 1_000_000_000
+    func check(_ t: UInt64, drops: Int) -> ClusterWatch.Change? {
+        watch.check(now: t * second / 2, drops: drops, clusterID: { id }, verify: { asked.append(t) })
+    }
+    for t: UInt64 in 10...20 { #expect(check(t, drops: 0) == nil) }
+    #expect(asked.isEmpty)
+    // A drop at t=21 (half seconds): checks run about once a second.
+    for t: UInt64 in 21...40 { _ = check(t, drops: 1) }
+    #expect(asked.count == 2)
+    #expect(asked.first.map { $0 >= 23 && $0 <= 25 } == true, "\(asked)")
+    #expect(asked.last.map { $0 >= 31 && $0 <= 35 } == true, "\(asked)")
+    // What the cache says then is what counts.
+    id = "new"
+    let change = check(50, drops: 1)
+    #expect(change?.old == "old" && change?.new == "new")
 }
