@@ -74,7 +74,7 @@ struct LiveView {
                     board.failure.withLock { $0 = error }
                     return
                 }
-                if memory.due(caughtUp: caughtUp, now: Date().timeIntervalSinceReferenceDate) {
+                if memory.due(caughtUp: caughtUp, now: ProcessInfo.processInfo.systemUptime) {
                     Memory.giveBack()
                 }
                 unpublished = unpublished || changed
@@ -145,7 +145,8 @@ struct GiveBackSchedule {
     private var wasCaughtUp = false
     private var next: Double?
 
-    /// True when memory should be given back now (`now` in seconds, any fixed origin).
+    /// True when memory should be given back now (`now` in seconds since any fixed moment,
+    /// e.g. the system's uptime, which a clock change does not move).
     mutating func due(caughtUp: Bool, now: Double) -> Bool {
         defer { wasCaughtUp = caughtUp }
         guard caughtUp else {

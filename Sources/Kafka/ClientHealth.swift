@@ -50,7 +50,8 @@ public struct ClientHealth: Sendable, Equatable {
     public var since: Date = Date()
     /// Times the client came back after all or some brokers were down.
     public var reconnects: Int = 0
-    /// Connections that dropped (librdkafka's transport errors), however briefly.
+    /// librdkafka's transport errors: connections that dropped, however briefly, and failed
+    /// connection attempts (repeated identical ones are reported only now and then).
     public var drops: Int = 0
     /// Last throttle time a broker asked for, in milliseconds (0 = none).
     public var throttleMilliseconds: Int = 0

@@ -583,7 +583,9 @@ private final class PollLoop: Sendable {
 /// look again (see `wakeFetcherIfIdle`). librdkafka's watermark query waits for the broker's
 /// answer however long that takes — minutes with a broker that died mid-request — so the poll
 /// thread must never make it. Requests made while one is under way collapse into one. The same
-/// thread asks for metadata when `ClusterWatch` wants the cluster id checked.
+/// thread asks for metadata when `ClusterWatch` wants the cluster id checked. It holds the
+/// client, so the handle outlives `PollLoop.stop()` by up to the metadata request's 2 s and
+/// may then be destroyed on this thread.
 private final class FetchWaker: Sendable {
     private struct Request {
         var partition: Int32?
@@ -653,8 +655,9 @@ private final class FetchWaker: Sendable {
 /// and after a reconnect it asks for metadata only when its cache is stale (minutes): a
 /// cluster replaced behind the same address during a short drop could go unnoticed while
 /// the consumer read the new cluster at the old cluster's offsets. So after every dropped
-/// connection the watch asks for metadata itself (`verify`, off the poll thread), a second
-/// after the drop and again a few seconds later, when the client has reconnected.
+/// connection, and when the client is back after brokers were down, the watch asks for
+/// metadata itself (`verify`, off the poll thread): a second later and again a few seconds
+/// after that.
 struct ClusterWatch {
     struct Change {
         var old: String
@@ -663,8 +666,8 @@ struct ClusterWatch {
 
     var known: String?
     private var lastCheck: UInt64 = 0
-    private var drops = 0
-    /// When to ask for metadata (uptime nanoseconds), after a drop.
+    private var disruptions = 0
+    /// When to ask for metadata (uptime nanoseconds), after a drop or a reconnect.
     private var verifications: [UInt64] = []
 
     init(known: String?) {
@@ -680,17 +683,20 @@ struct ClusterWatch {
     /// `verify` asks the cluster for metadata without waiting for the answer.
     mutating func check(_ client: NativeClient, verify: () -> Void) -> Change? {
         check(
-            now: DispatchTime.now().uptimeNanoseconds, drops: client.context.health.withLock { $0.drops },
+            now: DispatchTime.now().uptimeNanoseconds,
+            disruptions: client.context.health.withLock { $0.drops + $0.reconnects },
             clusterID: { client.clusterID(timeout: 0) }, verify: verify)
     }
 
-    /// The same, given the time (uptime nanoseconds), the client's dropped connections so far
-    /// and its cached cluster id.
-    mutating func check(now: UInt64, drops dropped: Int, clusterID: () -> String?, verify: () -> Void) -> Change? {
+    /// The same, given the time (uptime nanoseconds), how many times so far a connection
+    /// dropped or the client came back after brokers were down, and the cached cluster id.
+    /// (librdkafka reports repeated identical connection failures only now and then, so a long
+    /// outage can end well after the last drop counted: its end is counted too.)
+    mutating func check(now: UInt64, disruptions: Int, clusterID: () -> String?, verify: () -> Void) -> Change? {
         guard now > lastCheck, now - lastCheck > 1_000_000_000 else { return nil }
         lastCheck = now
-        if dropped != drops {
-            drops = dropped
+        if disruptions != self.disruptions {
+            self.disruptions = disruptions
             verifications = [now + 1_000_000_000, now + 5_000_000_000]
         }
         if let first = verifications.first, now >= first {

@@ -180,14 +180,16 @@ final class NativeClient: @unchecked Sendable {
     /// failed connects librdkafka doubles its reconnect wait up to `reconnect.backoff.max.ms`,
     /// 10 s by default: a till or a wall screen then stayed offline up to ~10 s after the broker
     /// was back (7.3 s seen in an outage test's log); 2 s caps that, at one connect attempt
-    /// per broker every 2 s while a broker is down.
-    static let defaults: [String: String] = [
-        "reconnect.backoff.max.ms": "2000"
-    ]
+    /// per broker every 2 s while a broker is down. (Not below a `reconnect.backoff.ms` the
+    /// user set: librdkafka refuses a maximum under the minimum.)
+    static func applyDefaults(to config: inout KafkaConfig) {
+        let least = config["reconnect.backoff.ms"].flatMap { Int($0.trimmingCharacters(in: .whitespaces)) } ?? 100
+        config.setIfAbsent("reconnect.backoff.max.ms", String(max(2_000, least)))
+    }
 
     init(kind: Kind, config: KafkaConfig, context: ClientContext) throws {
         var config = config
-        for (name, value) in Self.defaults { config.setIfAbsent(name, value) }
+        Self.applyDefaults(to: &config)
         let conf = try config.makeNativeConf()
         // Longest first, so that a value containing another is cut whole.
         context.secrets.withLock {

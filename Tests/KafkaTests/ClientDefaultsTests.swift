@@ -17,4 +17,13 @@ import Testing
         let overridden = try Producer(config: config, logger: quietLogger)
         #expect(overridden.client.configured("reconnect.backoff.max.ms") == "500")
     }
+
+    /// librdkafka refuses a maximum wait under the minimum: a user's longer minimum still works.
+    @Test func aLongerMinimumWaitIsNotRefused() throws {
+        var config = KafkaConfig()
+        config.set("bootstrap.servers", "127.0.0.1:9")
+        config.set("reconnect.backoff.ms", "5000")
+        let producer = try Producer(config: config, logger: quietLogger)
+        #expect(producer.client.configured("reconnect.backoff.max.ms") == "5000")
+    }
 }

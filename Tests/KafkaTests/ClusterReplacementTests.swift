@@ -115,24 +115,30 @@ struct ClusterReplacementTests {
 
 /// After a dropped connection the consumer asks the cluster for metadata itself (librdkafka
 /// would not after a quick reconnect, and its cached cluster id would stay the old one): a
-/// second after the drop and again four seconds later; otherwise it only reads the cache.
+/// second after the drop and again four seconds later, and the same when the client is back
+/// after a long outage; otherwise it only reads the cache.
 @Test func aDroppedConnectionMakesTheClusterWatchAskAgain() {
     var watch = ClusterWatch(known: "old")
     var asked: [UInt64] = []
     var id = "old"
     let second: UInt64 = 1_000_000_000
-    func check(_ t: UInt64, drops: Int) -> ClusterWatch.Change? {
-        watch.check(now: t * second / 2, drops: drops, clusterID: { id }, verify: { asked.append(t) })
+    // t in half seconds; the watch looks when more than a second has passed (every 1.5 s here).
+    func check(_ t: UInt64, disruptions: Int) -> ClusterWatch.Change? {
+        watch.check(now: t * second / 2, disruptions: disruptions, clusterID: { id }, verify: { asked.append(t) })
     }
-    for t: UInt64 in 10...20 { #expect(check(t, drops: 0) == nil) }
+    for t: UInt64 in 10...20 { #expect(check(t, disruptions: 0) == nil) }
     #expect(asked.isEmpty)
-    // A drop at t=21 (half seconds): checks run about once a second.
-    for t: UInt64 in 21...40 { _ = check(t, drops: 1) }
+    // A drop at t=21.
+    for t: UInt64 in 21...60 { _ = check(t, disruptions: 1) }
     #expect(asked.count == 2)
     #expect(asked.first.map { $0 >= 23 && $0 <= 25 } == true, "\(asked)")
     #expect(asked.last.map { $0 >= 31 && $0 <= 35 } == true, "\(asked)")
+    // Back at t=61, long after the drop: asked again, twice.
+    for t: UInt64 in 61...100 { _ = check(t, disruptions: 2) }
+    #expect(asked.count == 4)
+    #expect(asked.dropFirst(2).first.map { $0 >= 63 && $0 <= 65 } == true, "\(asked)")
     // What the cache says then is what counts.
     id = "new"
-    let change = check(50, drops: 1)
+    let change = check(110, disruptions: 2)
     #expect(change?.old == "old" && change?.new == "new")
 }
