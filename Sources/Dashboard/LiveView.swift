@@ -142,22 +142,22 @@ struct LiveView {
 struct GiveBackSchedule {
     static let settle = 3.0
     static let every = 600.0
-    private var wasCaughtUp = false
+    /// The next give-back while caught up; nil while catching up.
     private var next: Double?
 
     /// True when memory should be given back now (`now` in seconds since any fixed moment,
     /// e.g. the system's uptime, which a clock change does not move).
     mutating func due(caughtUp: Bool, now: Double) -> Bool {
-        defer { wasCaughtUp = caughtUp }
         guard caughtUp else {
             next = nil
             return false
         }
-        if !wasCaughtUp {
-            next = now + Self.settle
+        guard let next else {
+            // Just caught up.
+            self.next = now + Self.settle
             return true
         }
-        guard let next, now >= next else { return false }
+        guard now >= next else { return false }
         self.next = now + Self.every
         return true
     }

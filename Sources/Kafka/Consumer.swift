@@ -626,27 +626,32 @@ private final class FetchWaker: Sendable {
     }
 
     func wake(partition: Int32) {
-        let isNew = request.withLock { r -> Bool in
+        post { r in
             guard r.partition == nil else { return false }
             r.partition = partition
             return true
         }
-        if isNew { ready.signal() }
     }
 
     /// Asks the cluster for metadata on this thread (the poll thread must not wait for it).
     func askForMetadata() {
-        let isNew = request.withLock { r -> Bool in
+        post { r in
             guard !r.metadata else { return false }
             r.metadata = true
             return true
         }
-        if isNew { ready.signal() }
     }
 
     func stop() {
-        request.withLock { $0.stopped = true }
-        ready.signal()
+        post { r in
+            r.stopped = true
+            return true
+        }
+    }
+
+    /// Changes the request; wakes the thread when `change` says there is something new for it.
+    private func post(_ change: (inout Request) -> Bool) {
+        if request.withLock({ change(&$0) }) { ready.signal() }
     }
 }
 
